@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "sleep_proxy_link",
+      "sources": ["native/link.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17"],
+      "ldflags": ["-Wl,--as-needed"]
+    }
+  ]
+}
