@@ -9,7 +9,9 @@ const pureLayerRule = {
   'no-restricted-imports': [
     'error',
     {
-      paths: ioModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'pure layer: no I/O' })),
+      paths: ioModules
+        .flatMap((name) => [name, `node:${name}`])
+        .map((name) => ({ name, message: 'pure layer: no I/O' })),
       patterns: [{ group: ['**/io/**', '**/service/**', '**/nodes/**'], message: 'pure layer: no I/O' }],
     },
   ],
@@ -19,7 +21,10 @@ const pureLayerRule = {
     { name: 'setInterval', message: 'time is an input' },
     { name: 'Date', message: 'time is an input' },
   ],
-  'no-restricted-properties': ['error', { object: 'performance', property: 'now', message: 'time is an input' }],
+  'no-restricted-properties': [
+    'error',
+    { object: 'performance', property: 'now', message: 'time is an input' },
+  ],
 };
 
 export default tseslint.config(
@@ -30,6 +35,8 @@ export default tseslint.config(
     languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Node-RED's own convention: `const node = this` in a node constructor.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
     },
   },
   { files: ['src/wire/**/*.ts', 'src/core/**/*.ts'], rules: pureLayerRule },

@@ -49,7 +49,7 @@ export function ipv6ToString(buf: Uint8Array, offset = 0): string {
   // RFC 5952: compress the longest run (first of equals) of two or more zero words.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

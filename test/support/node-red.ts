@@ -1,5 +1,6 @@
 // node-red-node-test-helper bound to the Node-RED under test: the installed devDependency, or the one
 // named by SPS_NODE_RED (CI runs the suite a second time against Node-RED 5 that way).
+import { readFileSync } from 'node:fs';
 import helper from 'node-red-node-test-helper';
 
 const runtime = process.env.SPS_NODE_RED ?? 'node-red';
@@ -7,7 +8,9 @@ helper.init(require.resolve(runtime));
 
 export { helper };
 
-export const nodeRedVersion: string = (require(`${runtime}/package.json`) as { version: string }).version;
+export const nodeRedVersion: string = (
+  JSON.parse(readFileSync(require.resolve(`${runtime}/package.json`), 'utf8')) as { version: string }
+).version;
 
 export function startServer(): Promise<void> {
   return new Promise((resolve) => helper.startServer(() => resolve()));

@@ -35,7 +35,7 @@ export function parsePcap(file: Buffer): Pcap {
   const u32 = (off: number): number => (le ? file.readUInt32LE(off) : file.readUInt32BE(off));
   const linkType = u32(20) & 0x0fffffff;
   const records: PcapRecord[] = [];
-  for (let off = 24; off + 16 <= file.length; ) {
+  for (let off = 24; off + 16 <= file.length;) {
     const seconds = u32(off);
     const fraction = u32(off + 4);
     const caplen = u32(off + 8);
