@@ -259,7 +259,12 @@ export class LinkSocket extends EventEmitter<LinkEvents> {
 
   stats(): LinkStats {
     if (this.handle === undefined) return this.lastStats ?? this.countersOnly();
-    const native = this.binding.stats(this.handle);
+    let native;
+    try {
+      native = this.binding.stats(this.handle);
+    } catch (error) {
+      throw toLinkError(error, this.ifname, 'stats');
+    }
     this.lastStats = {
       kernelPackets: native.kernelPackets,
       kernelDrops: native.kernelDrops,
