@@ -1,0 +1,67 @@
+// The engine's configuration and its I/O-facing shapes: limits and policy with their defaults, the
+// endpoint of a datagram, the outcome of a registration, and the drop counters.
+import type { ProxyLimits } from './registration';
+import { DEFAULT_WOKE_GRACE_MS, type HeuristicPolicy } from './owner';
+import type { WakePolicy } from './wake';
+
+export interface ProxyPolicy extends WakePolicy, HeuristicPolicy {
+  /** Also send the magic packet as a UDP broadcast to port 9 (non-Apple NICs). */
+  readonly udpMagicCopy: boolean;
+  /** Over a cap: stay silent (default, see registration.ts) or answer Refused. */
+  readonly refusedReply: 'silent' | 'refused';
+  /** A second mDNS conflict within this window wakes the owner (Apple: seen again while re-probing). */
+  readonly conflictWindowMs: number;
+  /** SYNs younger than this are replayed to the owner when it wakes. */
+  readonly replayWindowMs: number;
+  /** At most this many SYNs kept per sleeper (the latest). */
+  readonly maxReplaySyns: number;
+}
+
+export const DEFAULT_POLICY: ProxyPolicy = {
+  sshDataWakes: true,
+  wokeHeuristic: true,
+  wokeGraceMs: DEFAULT_WOKE_GRACE_MS,
+  udpMagicCopy: true,
+  refusedReply: 'silent',
+  conflictWindowMs: 10_000,
+  replayWindowMs: 30_000,
+  maxReplaySyns: 8,
+};
+
+export interface SleepProxyOptions {
+  readonly ifname: string;
+  /** Our own MAC: the source of every frame we send, and what proxied addresses resolve to. */
+  readonly mac: string;
+  readonly ipv4?: string;
+  readonly ipv6LinkLocal?: string;
+  readonly limits?: Partial<ProxyLimits>;
+  readonly policy?: Partial<ProxyPolicy>;
+}
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface RegistrationOutcome {
+  /** Send this back from the registration socket to `from`; absent means stay silent. */
+  readonly reply?: Buffer;
+  readonly accepted: boolean;
+  readonly reason?: string;
+}
+
+export interface FrameInfo {
+  /** The frame's transport checksum is unfinished (offloaded, never left the host): don't verify it. */
+  readonly checksumPartial?: boolean;
+}
+
+export interface ProxyCounters {
+  registrations: number;
+  formErr: number;
+  refused: number;
+  ignoredDatagrams: number;
+  malformedFrames: number;
+  malformedMdns: number;
+  arpReplies: number;
+  ndpReplies: number;
+}
