@@ -142,8 +142,12 @@ export function wakeRoundActions(
     });
   }
   if (round === 1) {
+    // Apple sends this NA from the wake MAC; we send it from ours, with the wake MAC only in the target
+    // link-layer option (all that peers' caches use), so switches keep the sleeper's MAC on its own port
+    // and the unicast magic packets of the next rounds still reach it.
     for (const address of target.ipv6) {
-      actions.push({ type: 'send-frame', frame: encodeNdpFrame(ndpAnnouncement(wakeMac, address)) });
+      const release = { ...ndpAnnouncement(wakeMac, address), srcMac: ourMac };
+      actions.push({ type: 'send-frame', frame: encodeNdpFrame(release) });
     }
   }
   return actions;

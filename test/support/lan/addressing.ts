@@ -11,6 +11,8 @@ export interface HostSpec {
   readonly name: string;
   /** Last IPv4 octet and IPv6 host part, 1..254. */
   readonly n: number;
+  /** Replaces the default MAC (and so the link-local address), e.g. to replay a capture's bytes. */
+  readonly mac?: string;
 }
 
 export const DEFAULT_HOSTS: readonly HostSpec[] = [
@@ -75,8 +77,8 @@ function parseHostText(text: string): HostSpec {
   throw new Error(`test LAN: host "${text}" needs a number ("${text}:N")`);
 }
 
-export function hostAddressing(suffix: string, { name, n }: HostSpec): HostAddressing {
-  const mac = `${MAC_PREFIX}:00:${hex2(n)}`;
+export function hostAddressing(suffix: string, { name, n, mac: given }: HostSpec): HostAddressing {
+  const mac = given ?? `${MAC_PREFIX}:00:${hex2(n)}`;
   return {
     name,
     n,

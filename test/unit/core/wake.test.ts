@@ -144,7 +144,7 @@ describe('wake schedule (§5.2, §5.3)', () => {
         assert.equal(release.length, 1);
         const na = release[0];
         assert.ok(na.kind === 'icmpv6' && na.ndp?.type === ICMPV6_TYPE.NEIGHBOR_ADVERTISEMENT);
-        assert.equal(na.eth.src, SLEEPER_MAC);
+        assert.equal(na.eth.src, PROXY_MAC, 'from our MAC, so switches keep the sleeper on its port');
         assert.equal(na.ndp.targetLinkLayer, SLEEPER_MAC);
         assert.equal(na.ndp.target, SLEEPER_V6);
       } else assert.equal(release.length, 0);

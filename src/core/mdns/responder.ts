@@ -1,0 +1,488 @@
+// An mDNS responder (RFC 6762) as a pure state machine: time is an input, packets come in as bytes and
+// go out through drainOutgoing(), things worth telling the owner through drainEvents(). The socket glue
+// (src/io/mdns-socket.ts + src/discovery/mdns-driver.ts) feeds it and arms one timer at nextTimer().
+//
+// Records are held in groups keyed by a string: one group per advertised service, or (for the sleep
+// proxy) one per proxied host. publish() probes a group's unique names (§8.1: three probes 250 ms apart,
+// the first with the QU bit; §8.2 tie-break against simultaneous probes), renames on conflict
+// ("Name (2)", "host-2"), then announces (§8.3: `announcements` times, 1 s apart then doubling). The
+// proxy publishes records the sleeper already owns with `probe: false`. withdraw() sends TTL-0 goodbyes
+// (§10.1) unless asked not to.
+//
+// Queries are answered at once (no 20-120 ms delay for shared records: a simplification that only costs
+// duplicate answers on a busy link): QM questions by multicast, rate limited to once per record per
+// second (250 ms when defending against a probe, §6), QU questions (§5.4) and legacy unicast queries
+// (source port != 5353, §6.7: ID and question echoed, TTL capped at 10 s, no cache-flush bit) by
+// unicast to the querier. Known answers with at least half our TTL are suppressed (§7.1). Additional
+// records follow §12 of RFC 6763: PTR -> SRV + TXT + the target's addresses, SRV -> addresses.
+// A response carrying a different record under one of our unique names is a conflict (§9): during
+// probing it renames the group, afterwards the group goes back to probing (and renames if the other
+// owner answers). Malformed packets are dropped and counted in `stats`.
+import { dnsNameKey } from '../../wire/dns-name';
+import { DnsType } from '../../wire/dns-rdata';
+import {
+  DnsClass,
+  dnsFlags,
+  DnsMessageRepr,
+  DnsQuestion,
+  DnsRecord,
+  encodeDnsMessage,
+  isDnsResponse,
+  dnsOpcode,
+  DnsOpcode,
+  parseDnsMessage,
+  ParsedDnsMessage,
+  ParsedDnsRecord,
+} from '../../wire/dns';
+import {
+  compareProbeSets,
+  conflictRename,
+  MdnsRecord,
+  recordKey,
+  renameRecords,
+  toDnsRecord,
+  typeMatches,
+} from './records';
+import { Outbox } from './outbox';
+
+export const MDNS_PORT = 5353;
+const PROBE_INTERVAL_MS = 250;
+const PROBE_COUNT = 3;
+const FIRST_ANNOUNCE_INTERVAL_MS = 1000;
+/** §8.2: the loser of a tie-break waits one second and probes again. */
+const TIEBREAK_DELAY_MS = 1000;
+/** §8.1: after 15 conflicts in 10 s, wait 5 s before the next probe. */
+const CONFLICT_BURST = 15;
+const CONFLICT_WINDOW_MS = 10_000;
+const CONFLICT_BACKOFF_MS = 5000;
+const MULTICAST_RATE_MS = 1000;
+const PROBE_DEFENCE_RATE_MS = 250;
+const LEGACY_TTL_CAP = 10;
+/** Keep replies inside one Ethernet frame (1500 - IPv6 40 - UDP 8). */
+const MAX_MESSAGE = 1452;
+
+export type MdnsDestination = 'multicast' | { readonly address: string; readonly port: number };
+export interface MdnsOutgoing {
+  readonly data: Buffer;
+  readonly to: MdnsDestination;
+}
+export interface MdnsSource {
+  readonly address: string;
+  readonly port: number;
+}
+export interface PublishOptions {
+  /** Probe the unique names first (false for records another host already owns, e.g. a sleeper's). */
+  readonly probe: boolean;
+  /** Unsolicited announcements after probing (RFC 6762 §8.3: at least 2). */
+  readonly announcements: number;
+}
+export interface WithdrawOptions {
+  readonly goodbye: boolean;
+}
+
+export type ResponderEvent =
+  | { readonly kind: 'probed'; readonly group: string }
+  | { readonly kind: 'announced'; readonly group: string }
+  | {
+      readonly kind: 'conflict';
+      readonly group: string;
+      readonly name: string;
+      readonly phase: 'probing' | 'established';
+    }
+  | { readonly kind: 'renamed'; readonly group: string; readonly from: string; readonly to: string }
+  | { readonly kind: 'withdrawn'; readonly group: string };
+
+export type GroupPhase = 'probing' | 'announcing' | 'established';
+
+interface Group {
+  records: MdnsRecord[];
+  readonly options: PublishOptions;
+  phase: GroupPhase;
+  probesSent: number;
+  announcementsSent: number;
+  due: number | undefined;
+}
+
+export interface ResponderStats {
+  received: number;
+  malformed: number;
+  answered: number;
+  conflicts: number;
+}
+
+export interface ResponderOptions {
+  /** [0, 1) for the random initial probe delay of §8.1 (0-250 ms); without it probing starts at once. */
+  readonly random?: () => number;
+}
+
+const RESPONSE_FLAGS = dnsFlags({ qr: true, aa: true });
+
+export class MdnsResponder {
+  private readonly groups = new Map<string, Group>();
+  private readonly lastMulticast = new Map<string, number>();
+  private readonly outgoing = new Outbox<MdnsOutgoing>();
+  private readonly events = new Outbox<ResponderEvent>();
+  private conflictTimes: number[] = [];
+  readonly stats: ResponderStats = { received: 0, malformed: 0, answered: 0, conflicts: 0 };
+
+  constructor(private readonly options: ResponderOptions = {}) {}
+
+  /** Starts (or restarts, replacing the records of) a group. */
+  publish(group: string, records: readonly MdnsRecord[], options: PublishOptions, now: number): void {
+    const old = this.groups.get(group);
+    if (old && this.wasAnnounced(old)) {
+      const keep = new Set(records.map(recordKey));
+      this.sendGoodbyes(
+        group,
+        old.records.filter((r) => !keep.has(recordKey(r))),
+      );
+    }
+    const needsProbe = options.probe && records.some((r) => r.unique);
+    const delay =
+      needsProbe && this.options.random ? Math.floor(this.options.random() * PROBE_INTERVAL_MS) : 0;
+    this.groups.set(group, {
+      records: [...records],
+      options,
+      phase: needsProbe ? 'probing' : 'announcing',
+      probesSent: 0,
+      announcementsSent: 0,
+      due: now + delay,
+    });
+  }
+
+  /** Forgets a group, with TTL-0 goodbyes for what was announced (shared records other groups keep stay). */
+  withdraw(group: string, options: WithdrawOptions, _now: number): void {
+    const g = this.groups.get(group);
+    if (!g) return;
+    this.groups.delete(group);
+    if (options.goodbye && this.wasAnnounced(g)) this.sendGoodbyes(group, g.records);
+    this.events.push({ kind: 'withdrawn', group });
+  }
+
+  /** The group's records as they stand (names change when a conflict renames them). */
+  records(group: string): readonly MdnsRecord[] | undefined {
+    return this.groups.get(group)?.records;
+  }
+
+  phase(group: string): GroupPhase | undefined {
+    return this.groups.get(group)?.phase;
+  }
+
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  nextTimer(): number | undefined {
+    let next: number | undefined;
+    for (const g of this.groups.values())
+      if (g.due !== undefined && (next === undefined || g.due < next)) next = g.due;
+    return next;
+  }
+
+  handleTimer(now: number): void {
+    for (const [name, g] of this.groups) {
+      // A group may advance more than one step when the timer fired late.
+      while (g.due !== undefined && g.due <= now) this.step(name, g, now);
+    }
+  }
+
+  handlePacket(bytes: Buffer, from: MdnsSource, now: number): void {
+    this.stats.received++;
+    const parsed = parseDnsMessage(bytes);
+    if (!parsed.ok) {
+      this.stats.malformed++;
+      return;
+    }
+    const msg = parsed.value;
+    if (dnsOpcode(msg.flags) !== DnsOpcode.QUERY) return;
+    if (isDnsResponse(msg.flags)) this.checkConflicts(msg, now);
+    else {
+      this.tieBreak(msg, now);
+      this.answer(msg, from, now);
+    }
+  }
+
+  drainOutgoing(): MdnsOutgoing[] {
+    return this.outgoing.drain();
+  }
+
+  drainEvents(): ResponderEvent[] {
+    return this.events.drain();
+  }
+
+  private wasAnnounced(g: Group): boolean {
+    return g.phase === 'established' || (g.phase === 'announcing' && g.announcementsSent > 0);
+  }
+
+  private step(name: string, g: Group, now: number): void {
+    const due = g.due ?? now;
+    if (g.phase === 'probing') {
+      if (g.probesSent < PROBE_COUNT) {
+        this.sendProbe(g);
+        g.probesSent++;
+        g.due = due + PROBE_INTERVAL_MS;
+        return;
+      }
+      g.phase = 'announcing';
+      this.events.push({ kind: 'probed', group: name });
+      g.due = due;
+      return;
+    }
+    if (g.phase === 'announcing') {
+      if (g.announcementsSent >= g.options.announcements) {
+        g.phase = 'established';
+        g.due = undefined;
+        this.events.push({ kind: 'announced', group: name });
+        return;
+      }
+      this.multicast(
+        g.records.map((r) => toDnsRecord(r)),
+        [],
+        due,
+      );
+      g.announcementsSent++;
+      g.due =
+        g.announcementsSent >= g.options.announcements
+          ? due
+          : due + FIRST_ANNOUNCE_INTERVAL_MS * 2 ** (g.announcementsSent - 1);
+      return;
+    }
+    g.due = undefined;
+  }
+
+  private uniqueNames(g: Group): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const r of g.records) if (r.unique) names.set(dnsNameKey(r.name), r.name);
+    return names;
+  }
+
+  private sendProbe(g: Group): void {
+    const questions: DnsQuestion[] = [...this.uniqueNames(g).values()].map((name) => ({
+      name,
+      type: DnsType.ANY,
+      class: DnsClass.IN,
+      qu: g.probesSent === 0,
+    }));
+    const authorities = g.records.filter((r) => r.unique).map((r) => toDnsRecord(r, { cacheFlush: false }));
+    this.outgoing.push({
+      data: encodeDnsMessage(
+        { id: 0, flags: 0, questions, answers: [], authorities, additionals: [] },
+        { compress: true, mdns: true },
+      ),
+      to: 'multicast',
+    });
+  }
+
+  private sendGoodbyes(group: string, records: readonly MdnsRecord[]): void {
+    const stillOwned = new Set<string>();
+    for (const [name, g] of this.groups)
+      if (name !== group) for (const r of g.records) stillOwned.add(recordKey(r));
+    const bye = records.filter((r) => !stillOwned.has(recordKey(r))).map((r) => toDnsRecord(r, { ttl: 0 }));
+    if (bye.length > 0) this.pushMessages('multicast', 0, [], bye, []);
+  }
+
+  // --- conflicts --------------------------------------------------------------------------------------
+
+  private checkConflicts(msg: ParsedDnsMessage, now: number): void {
+    const theirs = [...msg.answers, ...msg.additionals].filter((r) => r.ttl > 0);
+    for (const [name, g] of this.groups) {
+      const unique = this.uniqueNames(g);
+      const ownKeys = new Set(g.records.map(recordKey));
+      for (const r of theirs) {
+        const key = dnsNameKey(r.name);
+        if (!unique.has(key) || ownKeys.has(recordKey(r))) continue;
+        if (g.phase === 'probing') {
+          // §8.1: any record under a name being probed, whatever its type, means the name is taken.
+          this.conflict(name, g, unique.get(key) ?? r.name, 'probing', now);
+          break;
+        }
+        // §9: after probing, only the same name and type with different data is a conflict.
+        if (g.records.some((o) => o.unique && o.type === r.type && dnsNameKey(o.name) === key)) {
+          this.conflict(name, g, unique.get(key) ?? r.name, 'established', now);
+          break;
+        }
+      }
+    }
+  }
+
+  private conflict(
+    group: string,
+    g: Group,
+    name: string,
+    phase: 'probing' | 'established',
+    now: number,
+  ): void {
+    this.stats.conflicts++;
+    this.events.push({ kind: 'conflict', group, name, phase });
+    if (phase === 'probing') {
+      const to = conflictRename(name);
+      g.records = renameRecords(g.records, name, to);
+      this.events.push({ kind: 'renamed', group, from: name, to });
+    }
+    this.conflictTimes = [...this.conflictTimes.filter((t) => t > now - CONFLICT_WINDOW_MS), now];
+    g.phase = 'probing';
+    g.probesSent = 0;
+    g.announcementsSent = 0;
+    g.due = now + (this.conflictTimes.length >= CONFLICT_BURST ? CONFLICT_BACKOFF_MS : 0);
+  }
+
+  /** §8.2: another host probing for one of the names we are probing. */
+  private tieBreak(msg: ParsedDnsMessage, now: number): void {
+    if (msg.authorities.length === 0) return;
+    for (const g of this.groups.values()) {
+      if (g.phase !== 'probing' || g.probesSent === 0) continue;
+      for (const key of this.uniqueNames(g).keys()) {
+        const theirs = msg.authorities.filter((r) => dnsNameKey(r.name) === key);
+        if (theirs.length === 0) continue;
+        const ours = g.records.filter((r) => r.unique && dnsNameKey(r.name) === key);
+        if (compareProbeSets(ours, theirs) < 0) {
+          g.probesSent = 0;
+          g.due = now + TIEBREAK_DELAY_MS;
+          break;
+        }
+      }
+    }
+  }
+
+  // --- answering --------------------------------------------------------------------------------------
+
+  private answerable(): MdnsRecord[] {
+    const seen = new Set<string>();
+    const out: MdnsRecord[] = [];
+    for (const g of this.groups.values()) {
+      if (g.phase === 'probing') continue;
+      for (const r of g.records) {
+        const key = recordKey(r);
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  private answer(msg: ParsedDnsMessage, from: MdnsSource, now: number): void {
+    if (msg.questions.length === 0) return;
+    const pool = this.answerable();
+    if (pool.length === 0) return;
+    const legacy = from.port !== MDNS_PORT;
+    const known = new Map<string, ParsedDnsRecord>(msg.answers.map((r) => [recordKey(r), r]));
+    const isProbe = msg.authorities.length > 0;
+    const multicast: MdnsRecord[] = [];
+    const unicast: MdnsRecord[] = [];
+    for (const q of msg.questions) {
+      if (q.class !== DnsClass.IN && q.class !== DnsClass.ANY) continue;
+      const key = dnsNameKey(q.name);
+      for (const r of pool) {
+        if (dnsNameKey(r.name) !== key || !typeMatches(q.type, r.type)) continue;
+        const k = known.get(recordKey(r));
+        if (k && k.ttl >= r.ttl / 2) continue;
+        (legacy || q.qu ? unicast : multicast).push(r);
+      }
+    }
+    const rate = isProbe ? PROBE_DEFENCE_RATE_MS : MULTICAST_RATE_MS;
+    const mcast = dedupe(multicast).filter((r) => {
+      const last = this.lastMulticast.get(recordKey(r));
+      return last === undefined || now - last >= rate;
+    });
+    const ucast = dedupe(unicast);
+    if (mcast.length > 0) {
+      this.stats.answered++;
+      this.multicast(
+        mcast.map((r) => toDnsRecord(r)),
+        this.additionals(mcast, pool).map((r) => toDnsRecord(r)),
+        now,
+      );
+    }
+    if (ucast.length > 0) {
+      this.stats.answered++;
+      const to = { address: from.address, port: from.port };
+      const extra = this.additionals(ucast, pool);
+      if (legacy) {
+        const capped = (r: MdnsRecord) =>
+          toDnsRecord(r, { ttl: Math.min(r.ttl, LEGACY_TTL_CAP), cacheFlush: false });
+        this.pushMessages(to, msg.id, msg.questions, ucast.map(capped), extra.map(capped));
+      } else {
+        this.pushMessages(
+          to,
+          0,
+          [],
+          ucast.map((r) => toDnsRecord(r)),
+          extra.map((r) => toDnsRecord(r)),
+        );
+      }
+    }
+  }
+
+  /** RFC 6763 §12: what a querier will want next, minus what is already answered. */
+  private additionals(answers: readonly MdnsRecord[], pool: readonly MdnsRecord[]): MdnsRecord[] {
+    const inAnswers = new Set(answers.map(recordKey));
+    const out = new Map<string, MdnsRecord>();
+    const addNamed = (name: string, types: readonly number[]) => {
+      const key = dnsNameKey(name);
+      for (const r of pool) {
+        if (dnsNameKey(r.name) === key && types.includes(r.type)) {
+          const k = recordKey(r);
+          if (!inAnswers.has(k) && !out.has(k)) {
+            out.set(k, r);
+            if (r.data.kind === 'srv') addNamed(r.data.target, [DnsType.A, DnsType.AAAA]);
+          }
+        }
+      }
+    };
+    for (const r of answers) {
+      if (r.type === DnsType.PTR && r.data.kind === 'name')
+        addNamed(r.data.target, [DnsType.SRV, DnsType.TXT]);
+      if (r.data.kind === 'srv') addNamed(r.data.target, [DnsType.A, DnsType.AAAA]);
+    }
+    return [...out.values()];
+  }
+
+  private multicast(answers: DnsRecord[], additionals: DnsRecord[], now: number): void {
+    for (const r of answers) this.lastMulticast.set(recordKey(r), now);
+    this.pushMessages('multicast', 0, [], answers, additionals);
+  }
+
+  /** Splits answers over as many messages as needed; additionals ride along where they fit. */
+  private pushMessages(
+    to: MdnsDestination,
+    id: number,
+    questions: readonly DnsQuestion[],
+    answers: readonly DnsRecord[],
+    additionals: readonly DnsRecord[],
+  ): void {
+    const build = (a: readonly DnsRecord[], x: readonly DnsRecord[]): DnsMessageRepr => ({
+      id,
+      flags: RESPONSE_FLAGS,
+      questions,
+      answers: a,
+      authorities: [],
+      additionals: x,
+    });
+    const encode = (m: DnsMessageRepr) => encodeDnsMessage(m, { compress: true, mdns: true });
+    let batch: DnsRecord[] = [];
+    const flush = (extra: readonly DnsRecord[]) => {
+      if (batch.length === 0) return;
+      const fitting: DnsRecord[] = [];
+      for (const r of extra) if (encode(build(batch, [...fitting, r])).length <= MAX_MESSAGE) fitting.push(r);
+      this.outgoing.push({ data: encode(build(batch, fitting)), to });
+      batch = [];
+    };
+    for (const r of answers) {
+      if (batch.length > 0 && encode(build([...batch, r], [])).length > MAX_MESSAGE) flush([]);
+      batch.push(r);
+    }
+    flush(additionals);
+  }
+}
+
+function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const k = recordKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,63 @@
+// The engine's registry on disk: a journal of put/delete entries per sleeper on top of a compacted
+// snapshot (src/io/store). Replay folds them into one ProxySnapshot for SleepProxy.restore; after
+// enough entries the journal is compacted to a fresh snapshot.
+import type { JournalEntry } from '../core/actions';
+import { SNAPSHOT_VERSION, type ProxySnapshot, type SleeperSnapshot } from '../core/snapshot';
+import { Journal, type JournalDamage, type StoreError } from '../io/store';
+
+/** Compact once this many entries piled up since the last snapshot. */
+const COMPACT_AFTER = 1000;
+
+export type RegistryStoreOpen =
+  | {
+      readonly ok: true;
+      readonly store: RegistryStore;
+      readonly snapshot: ProxySnapshot;
+      readonly damage: JournalDamage[];
+    }
+  | { readonly ok: false; readonly error: StoreError };
+
+export class RegistryStore {
+  private sinceCompaction: number;
+
+  private constructor(
+    private readonly journal: Journal<JournalEntry, ProxySnapshot>,
+    entries: number,
+  ) {
+    this.sinceCompaction = entries;
+  }
+
+  static async open(dir: string, ifname: string): Promise<RegistryStoreOpen> {
+    const opened = await Journal.open<JournalEntry, ProxySnapshot>(dir, { name: `registry-${ifname}` });
+    if (!opened.ok) return { ok: false, error: opened.error };
+    const sleepers = new Map<string, SleeperSnapshot>();
+    for (const s of opened.snapshot?.sleepers ?? []) sleepers.set(s.hostMac, s);
+    for (const entry of opened.entries) {
+      if (entry.op === 'put') sleepers.set(entry.sleeper.hostMac, entry.sleeper);
+      else sleepers.delete(entry.key);
+    }
+    return {
+      ok: true,
+      store: new RegistryStore(opened.journal, opened.entries.length),
+      snapshot: { version: SNAPSHOT_VERSION, sleepers: [...sleepers.values()] },
+      damage: opened.damage,
+    };
+  }
+
+  /** Resolves once the entry is on disk (fsynced). */
+  append(entry: JournalEntry): Promise<void> {
+    this.sinceCompaction++;
+    return this.journal.append(entry);
+  }
+
+  /** Compacts when the journal has grown; `snapshot` is taken only then. */
+  async maybeCompact(snapshot: () => ProxySnapshot): Promise<void> {
+    if (this.sinceCompaction < COMPACT_AFTER) return;
+    this.sinceCompaction = 0;
+    await this.journal.compact(snapshot());
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}

@@ -1,0 +1,368 @@
+// The composition root of one interface (ARCHITECTURE.md "Layers"): opens the link socket, the
+// registration socket, the mDNS socket and the journal, feeds every input to the SleepProxy engine and
+// the mDNS responder with the wall clock as `now`, carries out their actions in order, keeps one timer
+// at the earliest time either needs, and releases everything on close.
+//
+// Rules it keeps: a registration is answered only after its journal entry is fsynced (a refused or
+// failed write means silence, so the client tries another proxy); the Owner option of an mDNS packet
+// is processed by the engine before the responder answers it; no input handler throws out of a socket
+// callback (failures become 'warning' events and counters).
+import { EventEmitter } from 'node:events';
+import { networkInterfaces, hostname } from 'node:os';
+import type { ProxyAction } from '../core/actions';
+import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
+import { MdnsResponder } from '../core/mdns/responder';
+import { SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
+import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
+import { compileFilter, dropAll, interfaceInfo, openLink, type LinkSocket } from '../io/link';
+import { MdnsSocket } from '../io/mdns-socket';
+import { openRegistrationSocket, type RegistrationSocket } from '../io/registration-socket';
+import { encodeUdpFrame } from '../wire/frame';
+import { BROADCAST_MAC } from '../wire/address';
+import type { SpsNameRepr } from '../wire/sps-name';
+import { captureMatchers } from './capture-filter';
+import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
+import { RegistryStore } from './registry-store';
+
+/** The registration port we advertise in the SRV record (Apple picks an ephemeral one; any works). */
+export const DEFAULT_REGISTRATION_PORT = 5354;
+/** sps-protocol.md §1.5: a dedicated, non-portable, low-power box. */
+export const DEFAULT_METRIC: Omit<SpsNameRepr, 'prettyName'> = {
+  intent: 20,
+  portability: 35,
+  marginalPower: 10,
+  totalPower: 67,
+  features: 0,
+};
+const OWN_GROUP = 'sleep-proxy';
+const ADDRESS_GROUP_SUFFIX = '#addresses';
+
+export interface SleepProxyServiceOptions {
+  readonly ifname: string;
+  /** Where the registry journal lives (the Node-RED user directory inside Node-RED). */
+  readonly stateDir: string;
+  readonly port?: number;
+  /** The human-readable part of the instance name. */
+  readonly name?: string;
+  readonly metric?: Omit<SpsNameRepr, 'prettyName'>;
+  /** Host label of our own A/AAAA records (default: this machine's host name). */
+  readonly hostName?: string;
+  readonly limits?: SleepProxyOptions['limits'];
+  readonly policy?: SleepProxyOptions['policy'];
+}
+
+export interface ServiceEvents {
+  event: [event: ProxyEvent & { readonly interface: string }];
+  warning: [message: string];
+}
+
+/** A start failure the owner shows as a red status: which part could not start, and why. */
+export class ServiceStartError extends Error {
+  override name = 'ServiceStartError';
+  constructor(
+    readonly part: 'link' | 'store' | 'registration' | 'mdns' | 'interface',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class SleepProxyService extends EventEmitter<ServiceEvents> {
+  private timer: NodeJS.Timeout | undefined;
+  private registration: RegistrationSocket | undefined;
+  private closed = false;
+  private blackholeWarned = false;
+  private forwarding = false;
+
+  private constructor(
+    readonly ifname: string,
+    private readonly engine: SleepProxy,
+    private readonly responder: MdnsResponder,
+    private readonly store: RegistryStore,
+    private readonly link: LinkSocket,
+    private readonly mdns: MdnsSocket,
+    private readonly routes: BlackholeRoutes,
+  ) {
+    super();
+  }
+
+  /** Starts proxying on one interface; rejects with a ServiceStartError, having released what it opened. */
+  static async start(options: SleepProxyServiceOptions): Promise<SleepProxyService> {
+    const { ifname } = options;
+    const opened: { close(): unknown }[] = [];
+    const step = async <T>(part: ServiceStartError['part'], open: () => T | Promise<T>): Promise<T> => {
+      try {
+        const resource = await open();
+        if (isClosable(resource)) opened.push(resource);
+        return resource;
+      } catch (error) {
+        throw error instanceof ServiceStartError
+          ? error
+          : new ServiceStartError(part, (error as Error).message, { cause: error });
+      }
+    };
+    try {
+      const nic = await step('interface', () => interfaceInfo(ifname));
+      const addresses = networkInterfaces()[ifname] ?? [];
+      const ipv4 = addresses.find((a) => a.family === 'IPv4')?.address;
+      const ipv6LinkLocal = addresses.find(
+        (a) => a.family === 'IPv6' && a.address.startsWith('fe80:'),
+      )?.address;
+      const stored = await RegistryStore.open(options.stateDir, ifname);
+      if (!stored.ok)
+        throw new ServiceStartError('store', `state directory ${options.stateDir}: ${stored.error.message}`);
+      opened.push(stored.store);
+      const link = await step('link', () => openLink(ifname, { filter: dropAll() }));
+      const mdns = await step('mdns', () =>
+        MdnsSocket.open({ interface: ifname, ipv6: ipv6LinkLocal !== undefined }),
+      );
+      const engine = new SleepProxy({
+        ifname,
+        mac: nic.mac,
+        ipv4,
+        ipv6LinkLocal,
+        limits: options.limits,
+        policy: options.policy,
+      });
+      const routes = new BlackholeRoutes();
+      opened.push(routes);
+      const service = new SleepProxyService(
+        ifname,
+        engine,
+        new MdnsResponder({ random: Math.random }),
+        stored.store,
+        link,
+        mdns,
+        routes,
+      );
+      const kernel = await readKernelSettings(ifname);
+      service.forwarding =
+        kernel.ok && (kernel.value.blackholesNeeded.ipv4 || kernel.value.blackholesNeeded.ipv6);
+      if (service.forwarding) await routes.flushStale(); // what a killed run of ours left behind
+      service.wire();
+      engine.restore(stored.snapshot, Date.now());
+      const registration = await step('registration', () =>
+        openRegistrationSocket({
+          ifname,
+          port: options.port ?? DEFAULT_REGISTRATION_PORT,
+          onDatagram: (data, from, reply) => service.onRegistration(data, from, reply),
+          onError: (error) => service.warn(`registration socket: ${error.message}`),
+        }),
+      );
+      if (registration.local.length === 0) {
+        throw new ServiceStartError('registration', `no address to listen on for registrations on ${ifname}`);
+      }
+      service.registration = registration;
+      service.responder.publish(
+        OWN_GROUP,
+        spsAdvertisement({
+          metric: options.metric ?? DEFAULT_METRIC,
+          prettyName: options.name ?? 'Node-RED Sleep Proxy',
+          hostName: options.hostName ?? hostname().split('.')[0],
+          port: registration.port,
+          ipv4,
+          ipv6LinkLocal,
+        }),
+        { probe: true, announcements: 2 },
+        Date.now(),
+      );
+      service.pump();
+      return service;
+    } catch (error) {
+      await Promise.all(opened.map((r) => r.close()));
+      throw error;
+    }
+  }
+
+  get port(): number {
+    return this.registration?.port ?? 0;
+  }
+
+  list(): SleeperView[] {
+    return this.engine.list(Date.now());
+  }
+
+  wake(target: string, reason: WakeReason = { kind: 'command' }): SleeperView | undefined {
+    const view = this.engine.wake(target, reason, Date.now());
+    this.pump();
+    return view;
+  }
+
+  release(target: string): SleeperView | undefined {
+    const view = this.engine.release(target, Date.now());
+    this.pump();
+    return view;
+  }
+
+  /** Stops answering and releases every socket, timer and route; the registry stays on disk. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
+    await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
+    this.link.close();
+    await Promise.all([this.registration?.close(), this.mdns.close(), this.routes.close()]);
+    await this.store.close();
+  }
+
+  private wire(): void {
+    this.link.on('frame', (frame, info) => {
+      this.engine.handleFrame(frame, Date.now(), { checksumPartial: info.checksumPartial });
+      this.pump();
+    });
+    this.link.on('error', (error) => this.warn(`link ${this.ifname}: ${error.message}`));
+    this.mdns.on('packet', (data, from) => {
+      const now = Date.now();
+      this.engine.handleMdns(data, from, now); // Owner options first (sps-protocol.md §4.2)
+      this.responder.handlePacket(data, from, now);
+      this.pump();
+    });
+    this.mdns.on('error', (error) => this.warn(`mDNS ${this.ifname}: ${error.message}`));
+  }
+
+  private onRegistration(
+    data: Buffer,
+    from: { address: string; port: number },
+    reply: (b: Buffer) => void,
+  ): void {
+    const outcome = this.engine.handleRegistration(data, from, Date.now());
+    const persisted = this.pump();
+    if (!outcome.reply) return;
+    const answer = outcome.reply;
+    persisted.then(
+      () => {
+        if (!this.closed) reply(answer);
+      },
+      (error: Error) => this.warn(`registration from ${from.address} not answered: ${error.message}`),
+    );
+  }
+
+  /**
+   * Carries out what the engine and the responder asked for, re-arms the timer and emits events.
+   * Resolves when the journal entries of this round are on disk; rejects if one could not be written.
+   */
+  private pump(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const writes: Promise<void>[] = [];
+    for (const action of this.engine.drainActions()) {
+      try {
+        const write = this.carryOut(action);
+        if (write) writes.push(write);
+      } catch (error) {
+        this.warn(`${action.type}: ${(error as Error).message}`);
+      }
+    }
+    for (const out of this.responder.drainOutgoing()) void this.mdns.send(out.data, out.to);
+    for (const event of this.engine.drainEvents()) this.emit('event', { ...event, interface: this.ifname });
+    this.responder.drainEvents();
+    this.arm();
+    const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
+    done.catch((error: Error) => this.warn(`state directory: ${error.message}`));
+    return done;
+  }
+
+  private carryOut(action: ProxyAction): Promise<void> | undefined {
+    const now = Date.now();
+    switch (action.type) {
+      case 'send-frame':
+        this.link.send(action.frame);
+        return undefined;
+      case 'send-udp':
+        this.link.send(
+          encodeUdpFrame({
+            srcMac: this.link.mac,
+            dstMac: BROADCAST_MAC,
+            src: this.engineAddress(),
+            dst: action.to,
+            srcPort: action.port,
+            dstPort: action.port,
+            payload: action.payload,
+          }),
+        );
+        return undefined;
+      case 'capture':
+        this.link.setFilter(compileFilter(captureMatchers(action.set)));
+        return undefined;
+      case 'join-multicast':
+        this.link.addMulticast(action.mac);
+        return undefined;
+      case 'leave-multicast':
+        this.link.dropMulticast(action.mac);
+        return undefined;
+      case 'publish':
+        this.responder.publish(
+          action.sleeper,
+          sleeperMdnsRecords(action.records),
+          { probe: false, announcements: 2 },
+          now,
+        );
+        this.responder.publish(
+          action.sleeper + ADDRESS_GROUP_SUFFIX,
+          sleeperMdnsRecords(action.addressRecords),
+          { probe: false, announcements: 0 },
+          now,
+        );
+        return undefined;
+      case 'withdraw':
+        if (action.goodbye && action.records) {
+          // The responder forgot them when the wake began: hand them back just to say goodbye.
+          this.responder.publish(
+            action.sleeper,
+            sleeperMdnsRecords(action.records),
+            { probe: false, announcements: 0 },
+            now,
+          );
+        }
+        this.responder.withdraw(action.sleeper, { goodbye: action.goodbye }, now);
+        this.responder.withdraw(action.sleeper + ADDRESS_GROUP_SUFFIX, { goodbye: false }, now);
+        return undefined;
+      case 'persist':
+        return this.store.append(action.entry);
+      case 'blackhole':
+        if (this.forwarding) void this.blackhole(action.address, action.add);
+        return undefined;
+    }
+  }
+
+  private async blackhole(address: string, add: boolean): Promise<void> {
+    const result = add ? await this.routes.add(address) : await this.routes.remove(address);
+    if (!result.ok && !this.blackholeWarned) {
+      this.blackholeWarned = true;
+      this.warn(
+        `IP forwarding is on and a blackhole route for ${address} failed: ${result.error.message}. ${NET_ADMIN_FIX}`,
+      );
+    }
+  }
+
+  private engineAddress(): string {
+    const v4 = (networkInterfaces()[this.ifname] ?? []).find((a) => a.family === 'IPv4');
+    return v4?.address ?? '0.0.0.0';
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const next = [this.engine.nextTimer(), this.responder.nextTimer()].filter(
+      (t): t is number => t !== undefined,
+    );
+    if (next.length === 0) return;
+    this.timer = setTimeout(
+      () => {
+        const now = Date.now();
+        this.engine.handleTimer(now);
+        this.responder.handleTimer(now);
+        this.pump();
+      },
+      Math.max(0, Math.min(...next) - Date.now()),
+    );
+  }
+
+  private warn(message: string): void {
+    this.emit('warning', message);
+  }
+}
+
+function isClosable(value: unknown): value is { close(): unknown } {
+  return typeof (value as { close?: unknown } | undefined)?.close === 'function';
+}
