@@ -5,90 +5,37 @@
 // appear on the sleeper's wire (tcpdump), one to an unregistered port does not, and a SIGKILLed proxy
 // restarted on the same state directory proxies the sleeper again.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { parseFrame } from '../../src/wire/frame';
 import { parseMagicPacket } from '../../src/wire/wol';
 import { parseRegistrationReply } from '../../src/wire/sps-registration';
 import { capture, lanUnavailableReason, TestLan, toolUnavailableReason, type LanHost } from '../support/lan';
-import { fixturePath, repoRoot } from '../support/paths';
+import { fixturePath } from '../support/paths';
 import { parsePcap } from '../support/pcap';
 import { udpDatagrams } from '../support/udp-payloads';
+import { startSleepProxy, type SleepProxyProcess } from '../support/sleep-proxy-process';
 import type * as Client from './agents/registration-client-agent';
 
-const CLI = join(repoRoot, 'dist', 'src', 'service', 'cli.js');
 const CLIENT = join(__dirname, 'agents', 'registration-client-agent.js');
 /** The Apple client of the capture: mdnsresponder-registration.pcap (MAC and so its link-local). */
 const SLEEPER_MAC = '02:53:50:00:00:0a';
 const SLEEPER_LINK_LOCAL = 'fe80::53:50ff:fe00:a';
 const PORT = 5354;
 
-type Line = Record<string, unknown> & { event?: string };
-
-/** A `sleep-proxy` process and the JSON lines it prints. */
-class ProxyProcess {
-  readonly lines: Line[] = [];
-  private waiters: { match: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
-  stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = JSON.parse(text) as Line;
-      this.lines.push(line);
-      this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
-    });
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  next(match: (l: Line) => boolean, timeoutMs: number, what: string): Promise<Line> {
-    const seen = this.lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no ${what} within ${timeoutMs} ms; stderr: ${this.stderr}`)),
-        timeoutMs,
-      );
-      this.waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-    });
-  }
-
-  event(name: string, timeoutMs: number, extra: (l: Line) => boolean = () => true): Promise<Line> {
-    return this.next((l) => l.event === name && extra(l), timeoutMs, `"${name}" event`);
-  }
-}
-
 describe(
   'sleep proxy on the test LAN',
   { skip: lanUnavailableReason() ?? toolUnavailableReason('tcpdump', 'arping', 'ndisc6') },
   () => {
     let lan: TestLan;
-    let proxy: ProxyProcess;
+    let proxy: SleepProxyProcess;
     let sleeper: LanHost;
     let waker: LanHost;
     const stateDir = mkdtempSync(join(tmpdir(), 'sps-state-'));
 
-    const startProxy = async (): Promise<ProxyProcess> => {
-      const child = lan
-        .host('proxy')
-        .spawn(process.execPath, [
-          CLI,
-          '--interface',
-          'eth0',
-          '--state-dir',
-          stateDir,
-          '--port',
-          String(PORT),
-          '--name',
-          'Test Proxy',
-        ]);
-      const p = new ProxyProcess(child);
-      await p.event('started', 10_000);
-      return p;
-    };
+    const startProxy = () => startSleepProxy(lan.host('proxy'), { stateDir, port: PORT });
 
     before(async () => {
       lan = await TestLan.create({

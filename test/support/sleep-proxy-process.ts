@@ -1,0 +1,73 @@
+// The `sleep-proxy` command as a black box inside a test LAN host: started with a state directory,
+// its JSON lines collected, awaited by event name.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LanHost } from './lan';
+import { repoRoot } from './paths';
+
+export const SLEEP_PROXY_CLI = join(repoRoot, 'dist', 'src', 'service', 'cli.js');
+
+export type Line = Record<string, unknown> & { event?: string };
+
+export interface SleepProxyStart {
+  readonly stateDir: string;
+  readonly port: number;
+  readonly ifname?: string;
+  readonly name?: string;
+}
+
+/** A `sleep-proxy` process and the JSON lines it prints. */
+export class SleepProxyProcess {
+  readonly lines: Line[] = [];
+  private waiters: { match: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
+  stderr = '';
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      const line = JSON.parse(text) as Line;
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
+    });
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  }
+
+  next(match: (l: Line) => boolean, timeoutMs: number, what: string): Promise<Line> {
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} within ${timeoutMs} ms; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
+      this.waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  }
+
+  event(name: string, timeoutMs: number, extra: (l: Line) => boolean = () => true): Promise<Line> {
+    return this.next((l) => l.event === name && extra(l), timeoutMs, `"${name}" event`);
+  }
+
+  /** Sends a command line ("list", "wake <target>", "release <target>") to its stdin. */
+  command(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+  /** SIGTERM, and the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    return exited;
+  }
+}
+
+export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
+  const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
+  args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
+  const process_ = new SleepProxyProcess(
+    host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  await process_.event('started', 10_000);
+  return process_;
+}
