@@ -10,11 +10,11 @@
 // Errors: remote misbehaviour (malformed datagrams, frames, packets) is dropped and counted in
 // `counters`, never thrown. Our own misuse (an invalid option such as a bad MAC) throws at construction.
 // Per-frame work is a few Map lookups: no handler walks the sleepers.
-import { isMac, macToBytes, normalizeMac } from '../wire/address';
+import { isMac, normalizeMac } from '../wire/address';
 import { arpReply, ARP_OP } from '../wire/arp';
 import { DnsRcode, isDnsResponse, parseDnsMessage } from '../wire/dns';
 import { canonicalRdata, DnsType } from '../wire/dns-rdata';
-import { encodeArpFrame, encodeNdpFrame, type Frame, parseFrame } from '../wire/frame';
+import { encodeArpFrame, encodeFrame, encodeNdpFrame, type Frame, parseFrame } from '../wire/frame';
 import { ICMPV6_TYPE } from '../wire/icmpv6';
 import { ndpReply, solicitedNodeMac, UNSPECIFIED_IPV6 } from '../wire/ndp';
 import { ownerOptionsOf } from '../wire/sps-owner';
@@ -460,7 +460,8 @@ export class SleepProxy {
     this.handBack(s);
     for (const syn of s.syns) {
       if (now - syn.at > this.policy.replayWindowMs) continue;
-      this.send(readdressed(syn.frame, s.wakeMac, this.mac));
+      const replay = readdressed(syn.frame, s.wakeMac, this.mac);
+      if (replay) this.send(replay);
     }
     this.remove(s);
     this.events.push({ type: 'woke', sleeper: view, via });
@@ -588,9 +589,13 @@ export class SleepProxy {
 }
 
 /** A copy of a captured frame sent on to `dstMac`, from us. */
-function readdressed(frame: Buffer, dstMac: string, srcMac: string): Buffer {
-  const out = Buffer.from(frame);
-  macToBytes(dstMac)?.copy(out, 0);
-  macToBytes(srcMac)?.copy(out, 6);
-  return out;
+/**
+ * The kept SYN, to the owner's MAC. Re-emitted through the codec rather than patched: a SYN captured
+ * from a local peer (veth, or a VM on this host) carries an unfinished, offloaded TCP checksum that
+ * the owner's kernel would drop.
+ */
+function readdressed(frame: Buffer, dstMac: string, srcMac: string): Buffer | undefined {
+  const parsed = parseFrame(frame, { verifyTransportChecksums: false });
+  if (!parsed.ok) return undefined;
+  return encodeFrame({ ...parsed.value, eth: { ...parsed.value.eth, dst: dstMac, src: srcMac } });
 }

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ProxyAction } from '../../../src/core/actions';
 import { ARP_OP } from '../../../src/wire/arp';
 import { ICMPV6_TYPE } from '../../../src/wire/icmpv6';
+import { parseFrame } from '../../../src/wire/frame';
 import { TCP_FLAG } from '../../../src/wire/tcp';
 import { parseMagicPacket } from '../../../src/wire/wol';
 import {
@@ -237,6 +238,24 @@ describe('wake that connects fast', () => {
     assert.ok(actions.some((a) => a.type === 'blackhole' && !a.add));
     const woke = proxy.drainEvents().find((e) => e.type === 'woke');
     assert.ok(woke?.type === 'woke' && woke.via === 'arp' && woke.sleeper.state === 'awake');
+  });
+
+  test('a SYN captured with an unfinished (offloaded) TCP checksum is replayed with a valid one', () => {
+    const proxy = proxying();
+    const partial = Buffer.from(syn(SLEEPER_V4, 22));
+    partial.writeUInt16BE(0x1234, 14 + 20 + 16); // what a veth peer hands over before offload
+    proxy.handleFrame(partial, AT, { checksumPartial: true });
+    runUntil(proxy, AT + 2000);
+    proxy.drainActions();
+    proxy.handleFrame(arpRequest(SLEEPER_MAC, SLEEPER_V4, SLEEPER_V4), AT + 2500);
+    const replays = proxy
+      .drainActions()
+      .flatMap((a) =>
+        a.type === 'send-frame' ? [parseFrame(a.frame, { verifyTransportChecksums: true })] : [],
+      )
+      .filter((f) => !f.ok || f.value.kind === 'tcp');
+    assert.equal(replays.length, 1);
+    assert.ok(replays[0].ok, 'the replayed SYN carries a correct checksum');
   });
 
   test('SYN retransmissions during the wake are replayed too; stale ones are not', () => {
