@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BROADCAST_MAC, macToBytes } from '../wire/address';
+import { BROADCAST_MAC, ipv4ToBytes, macToBytes } from '../wire/address';
 import { encodeMagicPacket, encodeMagicFrame } from '../wire/wol';
 import { openLink } from './link';
 
@@ -43,6 +43,17 @@ export function pickInterface(name?: string): { name: string; ipv4?: string } | 
     return { name: candidate, ipv4: external.find((a) => a.family === 'IPv4')?.address };
   }
   return undefined;
+}
+
+/** The directed broadcast address of the interface's first IPv4 subnet (e.g. 192.168.1.255). */
+export function directedBroadcast(name?: string): string | undefined {
+  const iface = pickInterface(name);
+  const entry = iface && networkInterfaces()[iface.name]?.find((a) => a.family === 'IPv4');
+  if (!entry) return undefined;
+  const ip = ipv4ToBytes(entry.address);
+  const mask = ipv4ToBytes(entry.netmask);
+  if (!ip || !mask) return undefined;
+  return Array.from(ip, (b, i) => (b & mask[i]) | (~mask[i] & 0xff)).join('.');
 }
 
 export async function sendWake(request: WakeRequest): Promise<WakeResult> {

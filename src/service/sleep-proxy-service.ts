@@ -20,6 +20,8 @@ import { openRegistrationSocket, type RegistrationSocket } from '../io/registrat
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
+import { parseRegistration } from '../wire/sps-registration';
+import { allowListCheck, type AllowList } from './allow-list';
 import { captureMatchers } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
 import { RegistryStore } from './registry-store';
@@ -49,6 +51,8 @@ export interface SleepProxyServiceOptions {
   readonly hostName?: string;
   readonly limits?: SleepProxyOptions['limits'];
   readonly policy?: SleepProxyOptions['policy'];
+  /** Which hosts may register (see allow-list.ts); others get silence, so they try another proxy. */
+  readonly allow?: AllowList;
 }
 
 export interface ServiceEvents {
@@ -74,6 +78,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private closed = false;
   private blackholeWarned = false;
   private forwarding = false;
+  private admits: (address: string, hostMac?: string) => boolean = () => true;
+  private readonly refusedSources = new Set<string>();
 
   private constructor(
     readonly ifname: string,
@@ -140,6 +146,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       service.forwarding =
         kernel.ok && (kernel.value.blackholesNeeded.ipv4 || kernel.value.blackholesNeeded.ipv6);
       if (service.forwarding) await routes.flushStale(); // what a killed run of ours left behind
+      service.admits = allowListCheck(options.allow);
       service.wire();
       engine.restore(stored.snapshot, Date.now());
       const registration = await step('registration', () =>
@@ -161,8 +168,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
           prettyName: options.name ?? 'Node-RED Sleep Proxy',
           hostName: options.hostName ?? hostname().split('.')[0],
           port: registration.port,
-          ipv4,
-          ipv6LinkLocal,
+          addresses: [ipv4, ipv6LinkLocal].filter((a): a is string => a !== undefined),
         }),
         { probe: true, announcements: 2 },
         Date.now(),
@@ -227,6 +233,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     from: { address: string; port: number },
     reply: (b: Buffer) => void,
   ): void {
+    if (!this.admitted(data, from.address)) return;
     const outcome = this.engine.handleRegistration(data, from, Date.now());
     const persisted = this.pump();
     if (!outcome.reply) return;
@@ -237,6 +244,21 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       },
       (error: Error) => this.warn(`registration from ${from.address} not answered: ${error.message}`),
     );
+  }
+
+  private admitted(data: Buffer, address: string): boolean {
+    if (this.admits(address)) return true;
+    const parsed = parseRegistration(data);
+    const hostMac = parsed.ok ? parsed.value.owner.hostMac : undefined;
+    if (this.admits(address, hostMac)) return true;
+    // One warning per source (capped), so a refused host retrying every few seconds cannot flood the log.
+    if (!this.refusedSources.has(address) && this.refusedSources.size < 64) {
+      this.refusedSources.add(address);
+      this.warn(
+        `registration from ${address}${hostMac ? ` (${hostMac})` : ''} ignored: not in the allow-list`,
+      );
+    }
+    return false;
   }
 
   /**

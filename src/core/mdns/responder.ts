@@ -1,6 +1,7 @@
 // An mDNS responder (RFC 6762) as a pure state machine: time is an input, packets come in as bytes and
 // go out through drainOutgoing(), things worth telling the owner through drainEvents(). The socket glue
-// (src/io/mdns-socket.ts + src/discovery/mdns-driver.ts) feeds it and arms one timer at nextTimer().
+// (src/io/mdns-socket.ts, e.g. in src/discovery/advertise-service.ts) feeds it and arms one timer at
+// nextTimer().
 //
 // Records are held in groups keyed by a string: one group per advertised service, or (for the sleep
 // proxy) one per proxied host. publish() probes a group's unique names (§8.1: three probes 250 ms apart,
@@ -11,13 +12,17 @@
 //
 // Queries are answered at once (no 20-120 ms delay for shared records: a simplification that only costs
 // duplicate answers on a busy link): QM questions by multicast, rate limited to once per record per
-// second (250 ms when defending against a probe, §6), QU questions (§5.4) and legacy unicast queries
-// (source port != 5353, §6.7: ID and question echoed, TTL capped at 10 s, no cache-flush bit) by
-// unicast to the querier. Known answers with at least half our TTL are suppressed (§7.1). Additional
-// records follow §12 of RFC 6763: PTR -> SRV + TXT + the target's addresses, SRV -> addresses.
+// second (250 ms when defending against a probe, §6), QU questions (§5.4) by unicast to the querier
+// when the record was multicast within a quarter of its TTL (else by multicast, so caches refresh),
+// and legacy unicast queries (source port != 5353, §6.7: ID and question echoed, TTL capped at 10 s,
+// no cache-flush bit) by unicast. Known answers with at least half our TTL are suppressed (§7.1).
+// Additional records follow RFC 6763 §12: PTR -> SRV + TXT + the target's addresses, SRV -> addresses.
+// Replies larger than one Ethernet frame are split over several messages.
 // A response carrying a different record under one of our unique names is a conflict (§9): during
 // probing it renames the group, afterwards the group goes back to probing (and renames if the other
-// owner answers). Malformed packets are dropped and counted in `stats`.
+// owner answers). A sender that also sends one of our records under the name (avahi on the same host
+// publishing the same host name and address, plus its AAAA) cooperates and is no rival. Malformed
+// packets are dropped and counted in `stats`.
 import { dnsNameKey } from '../../wire/dns-name';
 import { DnsType } from '../../wire/dns-rdata';
 import {
@@ -30,7 +35,6 @@ import {
   isDnsResponse,
   dnsOpcode,
   DnsOpcode,
-  parseDnsMessage,
   ParsedDnsMessage,
   ParsedDnsRecord,
 } from '../../wire/dns';
@@ -44,6 +48,7 @@ import {
   typeMatches,
 } from './records';
 import { Outbox } from './outbox';
+import { receiveMdns } from './receive';
 
 export const MDNS_PORT = 5353;
 const PROBE_INTERVAL_MS = 250;
@@ -187,13 +192,8 @@ export class MdnsResponder {
   }
 
   handlePacket(bytes: Buffer, from: MdnsSource, now: number): void {
-    this.stats.received++;
-    const parsed = parseDnsMessage(bytes);
-    if (!parsed.ok) {
-      this.stats.malformed++;
-      return;
-    }
-    const msg = parsed.value;
+    const msg = receiveMdns(bytes, this.stats);
+    if (!msg) return;
     if (dnsOpcode(msg.flags) !== DnsOpcode.QUERY) return;
     if (isDnsResponse(msg.flags)) this.checkConflicts(msg, now);
     else {
@@ -210,12 +210,17 @@ export class MdnsResponder {
     return this.events.drain();
   }
 
+  /** True when caches may hold the group's records. A group with nothing to announce (the sleep proxy's
+   *  copy of records their owner announced) counts from the moment it is published. */
   private wasAnnounced(g: Group): boolean {
-    return g.phase === 'established' || (g.phase === 'announcing' && g.announcementsSent > 0);
+    if (g.phase === 'established') return true;
+    return g.phase === 'announcing' && (g.announcementsSent > 0 || g.options.announcements === 0);
   }
 
   private step(name: string, g: Group, now: number): void {
-    const due = g.due ?? now;
+    // Counted from now, not from when the step was due: a late timer shifts the schedule rather than
+    // sending the missed probes back to back.
+    const due = now;
     if (g.phase === 'probing') {
       if (g.probesSent < PROBE_COUNT) {
         this.sendProbe(g);
@@ -288,10 +293,15 @@ export class MdnsResponder {
     for (const [name, g] of this.groups) {
       const unique = this.uniqueNames(g);
       const ownKeys = new Set(g.records.map(recordKey));
+      // A responder that sends one of our records under a name is a cooperating one on the same host
+      // (avahi next to Node-RED publishing the same host name and address, plus its AAAA): not a rival.
+      const shared = new Set(theirs.filter((r) => ownKeys.has(recordKey(r))).map((r) => dnsNameKey(r.name)));
       for (const r of theirs) {
         const key = dnsNameKey(r.name);
         if (!unique.has(key) || ownKeys.has(recordKey(r))) continue;
         if (g.phase === 'probing') {
+          if (shared.has(key) && !g.records.some((o) => o.type === r.type && dnsNameKey(o.name) === key))
+            continue;
           // §8.1: any record under a name being probed, whatever its type, means the name is taken.
           this.conflict(name, g, unique.get(key) ?? r.name, 'probing', now);
           break;
@@ -378,7 +388,7 @@ export class MdnsResponder {
         if (dnsNameKey(r.name) !== key || !typeMatches(q.type, r.type)) continue;
         const k = known.get(recordKey(r));
         if (k && k.ttl >= r.ttl / 2) continue;
-        (legacy || q.qu ? unicast : multicast).push(r);
+        (legacy || (q.qu && this.multicastRecently(r, now)) ? unicast : multicast).push(r);
       }
     }
     const rate = isProbe ? PROBE_DEFENCE_RATE_MS : MULTICAST_RATE_MS;
@@ -413,6 +423,12 @@ export class MdnsResponder {
         );
       }
     }
+  }
+
+  /** §5.4: a QU question is answered by unicast only if the record went out by multicast within TTL/4. */
+  private multicastRecently(r: MdnsRecord, now: number): boolean {
+    const last = this.lastMulticast.get(recordKey(r));
+    return last !== undefined && now - last < (r.ttl * 1000) / 4;
   }
 
   /** RFC 6763 §12: what a querier will want next, minus what is already answered. */
