@@ -2,9 +2,11 @@
 // plain Node-API C interface (node_api.h, NAPI_VERSION 8), so one binary serves every Node major.
 //
 // Contract (the TypeScript wrapper in src/io/link is the only caller):
-// - open(ifname, protocol, maxFrame, onFrame) -> { handle, ifindex, mac, hardwareType, ignoresOutgoing }.
-//   The socket carries a drop-all filter from before bind() until setFilter(), so no unfiltered
-//   frame is ever queued; our own outgoing frames are never delivered.
+// - open(ifname, protocol, maxFrame, onFrame[, outgoing]) -> { handle, ifindex, mac, hardwareType,
+//   ignoresOutgoing }. The socket carries a drop-all filter from before bind() until setFilter(), so
+//   no unfiltered frame is ever queued; frames this host sends (PACKET_OUTGOING) are not delivered
+//   unless `outgoing` is true (a broadcast relay must see broadcasts sent by local processes; the
+//   socket's own sends are still never looped back to it by the kernel).
 // - onFrame(frame, packetType, originalLength, status, vlanTci) per received frame, where frame is
 //   a fresh Buffer the kernel wrote into directly (sized from SIOCINQ, so exactly the frame), or
 //   onFrame(error) once when the socket reports an error (ENETDOWN when the interface goes away).
@@ -54,6 +56,8 @@ struct Link {
   // PACKET_STATISTICS resets on every read, so the totals are kept here.
   double kernelPackets, kernelDrops;
   double delivered, truncated, outgoingSkipped;
+  // open(..., outgoing = true): frames this host sends (PACKET_OUTGOING) are delivered too.
+  bool deliverOutgoing;
 };
 
 // ---- errors -----------------------------------------------------------------------------------
@@ -288,7 +292,7 @@ ReadResult ReadOne(Link* link, napi_value callback, napi_value* thrown) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return kEmpty;
     return ReportSocketError(link, callback, errno, "recvmsg", thrown);
   }
-  if (from.sll_pkttype == PACKET_OUTGOING) {
+  if (from.sll_pkttype == PACKET_OUTGOING && !link->deliverOutgoing) {
     link->outgoingSkipped++;
     return kFrame;
   }
@@ -382,8 +386,8 @@ int AttachFilter(int fd, struct sock_filter* code, unsigned short count) {
 
 // Everything before bind() runs with no protocol registered, so the socket queues nothing until
 // bind(); by then the drop-all filter is attached, so it queues nothing until setFilter().
-int OpenSocket(const char* name, uint16_t protocol, InterfaceInfo* info, bool* ignoresOutgoing,
-               const char** failedCall) {
+int OpenSocket(const char* name, uint16_t protocol, bool wantOutgoing, InterfaceInfo* info,
+               bool* ignoresOutgoing, const char** failedCall) {
   *failedCall = "socket";
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
@@ -398,7 +402,8 @@ int OpenSocket(const char* name, uint16_t protocol, InterfaceInfo* info, bool* i
     // Both optional: without IGNORE_OUTGOING the reader skips PACKET_OUTGOING itself; without
     // AUXDATA (some emulators, e.g. qemu-user) frames lack original length, VLAN and checksum status.
     int one = 1;
-    *ignoresOutgoing = setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0;
+    *ignoresOutgoing =
+        !wantOutgoing && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0;
     setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
   }
   if (err == 0) {
@@ -421,11 +426,19 @@ int OpenSocket(const char* name, uint16_t protocol, InterfaceInfo* info, bool* i
 }
 
 napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[4];
+  napi_value argv[5];
   char name[IFNAMSIZ + 1];
   uint32_t protocol = 0, maxFrame = 0;
   napi_valuetype callbackType;
-  if (!GetArgs(env, cbinfo, 4, argv) || !GetString(env, argv[0], name, sizeof name)) return nullptr;
+  bool wantOutgoing = false;
+  size_t argc = 5;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4) {
+    return ThrowArg(env, "missing arguments");
+  }
+  if (!GetString(env, argv[0], name, sizeof name)) return nullptr;
+  if (argc > 4 && napi_get_value_bool(env, argv[4], &wantOutgoing) != napi_ok) {
+    return ThrowArg(env, "outgoing must be a boolean");
+  }
   if (napi_get_value_uint32(env, argv[1], &protocol) != napi_ok || protocol > 0xffff) {
     return ThrowArg(env, "protocol must be a 16-bit EtherType");
   }
@@ -440,7 +453,7 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   InterfaceInfo info;
   bool ignoresOutgoing = false;
   const char* failedCall = nullptr;
-  int fd = OpenSocket(name, static_cast<uint16_t>(protocol), &info, &ignoresOutgoing, &failedCall);
+  int fd = OpenSocket(name, static_cast<uint16_t>(protocol), wantOutgoing, &info, &ignoresOutgoing, &failedCall);
   if (fd < 0) return Throw(env, -fd, failedCall, name);
 
   Link* link = static_cast<Link*>(calloc(1, sizeof(Link)));
@@ -452,6 +465,7 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   link->fd = fd;
   link->ifindex = info.index;
   link->maxFrame = maxFrame;
+  link->deliverOutgoing = wantOutgoing;
   link->owners = 2;
   link->poll.data = link;
   int err = uv_poll_init(loop, &link->poll, fd);

@@ -63,7 +63,7 @@ describe(`the package in a running Node-RED ${nodeRedVersion}`, () => {
     }[];
     const ours = sets.filter((s) => s.module === MODULE);
     assert.ok(ours.length > 0, `module not loaded; log:\n${output}`);
-    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['mdns advertise', 'mdns browse', 'wake on lan']);
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['broadcast in', 'broadcast out', 'broadcast relay', 'mdns advertise', 'mdns browse', 'wake on lan']);
     for (const set of ours) {
       assert.equal(set.err, undefined);
       assert.equal(set.enabled, true);

@@ -8,6 +8,7 @@ export {
   PACKET_HOST,
   PACKET_MULTICAST,
   PACKET_OTHERHOST,
+  PACKET_OUTGOING,
   PACKET_TYPE_NAMES,
   interfaceInfo,
   openLink,

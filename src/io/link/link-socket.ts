@@ -5,7 +5,8 @@
 //   filter is the proxy's first line of defence, so there is no unfiltered default.
 // - setFilter replaces the program atomically without reopening; frames the old program had
 //   already queued may still arrive right after the call.
-// - Our own outgoing frames are never delivered.
+// - Frames this host sends are not delivered, unless opened with `outgoing: true` (then they arrive
+//   with packetType PACKET_OUTGOING; the link's own sends still never come back to it).
 // - Each 'frame' Buffer is fresh (the kernel wrote into it directly) and exactly the frame, or the
 //   first snap-length bytes of it (info.truncated, info.originalLength).
 // - Errors never escape as exceptions from the receive path: they become 'error' events (only
@@ -37,16 +38,18 @@ const PACKET_MR_MULTICAST = 0;
 const TP_STATUS_CSUMNOTREADY = 1 << 3;
 const VLAN_VID_MASK = 0x0fff;
 
-// sll_pkttype values (linux/if_packet.h); PACKET_OUTGOING is never delivered.
+// sll_pkttype values (linux/if_packet.h); PACKET_OUTGOING only with LinkOptions.outgoing.
 export const PACKET_HOST = 0;
 export const PACKET_BROADCAST = 1;
 export const PACKET_MULTICAST = 2;
 export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
 export const PACKET_TYPE_NAMES: Readonly<Record<number, string>> = {
   [PACKET_HOST]: 'host',
   [PACKET_BROADCAST]: 'broadcast',
   [PACKET_MULTICAST]: 'multicast',
   [PACKET_OTHERHOST]: 'otherhost',
+  [PACKET_OUTGOING]: 'outgoing',
 };
 
 export interface LinkFrameInfo {
@@ -84,6 +87,11 @@ export interface LinkOptions {
   readonly filter?: BpfProgram;
   /** Longest frame delivered; longer ones arrive truncated (default 65536). */
   readonly maxFrameBytes?: number;
+  /**
+   * Also deliver frames sent by this host's own stack and other sockets (PACKET_OUTGOING), e.g.
+   * broadcasts of local processes, which the kernel never loops back as received frames.
+   */
+  readonly outgoing?: boolean;
 }
 
 export interface LinkInterface {
@@ -141,6 +149,7 @@ export function openLink(ifname: string, options: LinkOptions = {}): LinkSocket 
       options.maxFrameBytes ?? DEFAULT_MAX_FRAME,
       (frame, packetType, originalLength, status, vlanTci) =>
         receiver.socket?.receive(frame, packetType, originalLength, status, vlanTci),
+      options.outgoing === true,
     );
   } catch (error) {
     throw toLinkError(error, ifname, 'open');

@@ -50,7 +50,13 @@ export type NativeFrameCallback = (
 
 export interface NativeLinkBinding {
   interfaceInfo(ifname: string): NativeInterfaceInfo;
-  open(ifname: string, protocol: number, maxFrame: number, onFrame: NativeFrameCallback): NativeOpenResult;
+  open(
+    ifname: string,
+    protocol: number,
+    maxFrame: number,
+    onFrame: NativeFrameCallback,
+    outgoing?: boolean,
+  ): NativeOpenResult;
   setFilter(handle: NativeHandle, program: Buffer): void;
   membership(handle: NativeHandle, add: boolean, type: number, mac: Buffer): void;
   send(handle: NativeHandle, frame: Uint8Array): number;

@@ -18,7 +18,7 @@ import {
 } from './addressing';
 import type { NetnsContext } from './netns';
 
-const SWITCH_SYSCTLS = [
+export const SWITCH_SYSCTLS = [
   'net.ipv6.conf.all.disable_ipv6=1',
   'net.ipv6.conf.default.disable_ipv6=1',
   'net.ipv4.ip_forward=0',
@@ -28,7 +28,7 @@ const SWITCH_SYSCTLS = [
   'net.bridge.bridge-nf-call-arptables=0',
 ];
 
-const HOST_SYSCTLS = [
+export const HOST_SYSCTLS = [
   'net.ipv4.ip_forward=0',
   'net.ipv4.conf.all.rp_filter=0',
   'net.ipv4.conf.default.rp_filter=0',

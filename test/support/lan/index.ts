@@ -25,3 +25,4 @@ export { waitForOutput, which, type ExecOptions, type ExecResult } from './exec'
 export { readRuns, reapStaleRuns, runLeftovers, runsDir, type RunRecord } from './runs';
 export { DEFAULT_HOSTS, eui64LinkLocal, type HostSpec, type HostAddressing } from './addressing';
 export type { LanMode } from './netns';
+export { TestSegments, Segment, type SegmentSpec, type SegmentsOptions } from './segments';

@@ -19,20 +19,10 @@ import { probeLan } from './availability';
 import { buildLan } from './build';
 import { NsEndpoint, type EndpointOwner } from './endpoint';
 import { waitForExit, type ExecOptions, type ExecResult } from './exec';
-import { onExitTeardown } from './exit-hooks';
 import { LanHost } from './host';
 import { NetnsContext, currentMode, type LanMode } from './netns';
-import { namespaceInode } from './procfs';
-import {
-  newRunRecord,
-  reapStaleRuns,
-  removeRun,
-  runLeftovers,
-  runsDir,
-  teardownRun,
-  writeRun,
-  type RunRecord,
-} from './runs';
+import { buildRun } from './run-build';
+import { reapStaleRuns, removeRun, runLeftovers, runsDir, teardownRun, type RunRecord } from './runs';
 
 export interface LanOptions {
   /** Hosts as HostSpec or "name:N" (default proxy:2, sleeper:10, waker:20). */
@@ -75,30 +65,12 @@ export class TestLan implements EndpointOwner {
     const suffix = freshSuffix(mode, addressing);
     const hosts = addressing.map((spec) => hostAddressing(suffix, spec));
     const switchNs = switchNamespace(suffix);
-    let record = newRunRecord(suffix, mode, [switchNs, ...hosts.map((h) => h.ns)]);
-    writeRun(record);
-    let context: NetnsContext | undefined;
-    const teardown = (): void => {
-      teardownRun(record);
-      context?.close();
-      removeRun(suffix);
-    };
-    const removeExitHook = onExitTeardown(teardown);
-    try {
-      context = await NetnsContext.open(mode);
-      const helper = context.helperRecord;
-      if (helper) writeRun((record = { ...record, helper }));
-      await buildLan(context, switchNs, hosts);
-      if (helper) {
-        const ctx = context;
-        const netInodes = record.namespaces.map((ns) => namespaceInode(ctx.netnsPath(ns)) ?? -1);
-        writeRun((record = { ...record, netInodes }));
-      }
-    } catch (e) {
-      removeExitHook();
-      teardown();
-      throw e;
-    }
+    const { context, record, removeExitHook } = await buildRun(
+      suffix,
+      mode,
+      [switchNs, ...hosts.map((h) => h.ns)],
+      (ctx) => buildLan(ctx, switchNs, hosts),
+    );
     return new TestLan(suffix, context, record, removeExitHook, hosts);
   }
 

@@ -1,0 +1,123 @@
+// Agent (run inside a segment host): a RelayService (the broadcast relay), and plain UDP clients
+// and listeners that play EPICS-style search/reply: `listen` answers every datagram by unicast to
+// its source, `broadcast` sends from a fixed port and reports the replies it gets.
+import { createSocket, type Socket } from 'node:dgram';
+import { emit } from '../../support/lan/agent';
+import { compileFilter, openLink } from '../../../src/io/link';
+import { RelayService, type RelayServiceOptions } from '../../../src/relay/relay-service';
+import type { RelayCounters } from '../../../src/relay/relay-core';
+
+let relay: RelayService | undefined;
+const sockets: Socket[] = [];
+
+// Stands in for Docker's DNS (tasks.<service>) when a test passes one to startRelay.
+let fakeDns: Record<string, string[]> | undefined;
+
+export function setFakeDns(records: Record<string, string[]>): void {
+  fakeDns = records;
+}
+
+export async function startRelay(
+  options: RelayServiceOptions,
+  dns?: Record<string, string[]>,
+): Promise<string> {
+  fakeDns = dns;
+  const resolve = async (name: string): Promise<string[]> => {
+    const found = fakeDns?.[name];
+    if (!found) throw new Error(`ENOTFOUND ${name}`);
+    return found;
+  };
+  const mesh = options.mesh && dns ? { ...options.mesh, resolve } : options.mesh;
+  relay = new RelayService({ ...options, mesh });
+  relay.on('peers', (peers) => emit('peers', peers));
+  relay.on('rebroadcast', (d) => emit('rebroadcast', d.source, d.port, d.payload.length));
+  relay.on('broadcast', (d) => emit('captured', d.source, d.port, d.payload.length));
+  relay.on('drop', (reason) => emit('drop', reason));
+  relay.on('error', (error) => emit('error', error.message));
+  await relay.start();
+  return relay.broadcastAddress;
+}
+
+export function counters(): RelayCounters {
+  if (!relay) throw new Error('no relay');
+  return relay.counters;
+}
+
+export function peers(): unknown {
+  return relay?.peers;
+}
+
+export async function stopRelay(): Promise<void> {
+  await relay?.close();
+  relay = undefined;
+}
+
+function open(port: number): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', reuseAddr: true });
+  sockets.push(socket);
+  return new Promise((resolve) =>
+    socket.bind(port, () => {
+      socket.setBroadcast(true);
+      resolve(socket);
+    }),
+  );
+}
+
+/** Receives on `port`; every datagram is emitted ('datagram') and answered by "reply:" + payload. */
+export async function listen(port: number, reply = true): Promise<void> {
+  const socket = await open(port);
+  socket.on('message', (data, from) => {
+    emit('datagram', data, from.address, from.port);
+    if (reply)
+      socket.send(Buffer.concat([Buffer.from('reply:'), data.subarray(0, 32)]), from.port, from.address);
+  });
+}
+
+/** Sends `payload` from `fromPort` to `address:port`; replies to that socket are emitted as 'reply'. */
+export async function broadcast(
+  address: string,
+  port: number,
+  payload: Buffer,
+  fromPort: number,
+): Promise<void> {
+  let socket = sockets.find((s) => s.address().port === fromPort);
+  if (!socket) {
+    socket = await open(fromPort);
+    socket.on('message', (data, from) => emit('reply', data, from.address, from.port));
+  }
+  const s = socket;
+  await new Promise<void>((resolve, reject) =>
+    s.send(payload, port, address, (e) => (e ? reject(e) : resolve())),
+  );
+}
+
+/** A raw datagram (a hand-made mesh message) to a unicast address. */
+export async function sendTo(address: string, port: number, payload: Buffer): Promise<void> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) =>
+    socket.send(payload, port, address, (e) => (e ? reject(e) : resolve())),
+  );
+  socket.close();
+}
+
+export async function shutdown(): Promise<void> {
+  for (const s of sockets.splice(0)) s.close();
+  await stopRelay();
+}
+
+/**
+ * Opens a link on eth0 (outgoing frames delivered or not), sends one UDP broadcast to `port` from a
+ * socket of this host, and returns the packet types of the frames the link delivered for it.
+ */
+export async function localBroadcastSeen(outgoing: boolean, port: number): Promise<number[]> {
+  const link = openLink('eth0', {
+    outgoing,
+    filter: compileFilter([{ kind: 'udp', destinations: ['10.78.1.255', '255.255.255.255'], ports: [port] }]),
+  });
+  const types: number[] = [];
+  link.on('frame', (_frame, info) => types.push(info.packetType));
+  await broadcast('255.255.255.255', port, Buffer.from('local'), port);
+  await new Promise((r) => setTimeout(r, 200));
+  link.close();
+  return types;
+}
