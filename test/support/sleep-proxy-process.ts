@@ -4,9 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LanHost } from './lan';
-import { repoRoot } from './paths';
 
-export const SLEEP_PROXY_CLI = join(repoRoot, 'dist', 'src', 'service', 'cli.js');
+// The command compiled beside this file (in dist/ or a dist-NAME/ build folder): a test runs its own build.
+export const SLEEP_PROXY_CLI = join(__dirname, '..', '..', 'src', 'service', 'cli.js');
 
 export type Line = Record<string, unknown> & { event?: string };
 
