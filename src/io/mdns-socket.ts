@@ -25,6 +25,14 @@ export interface MdnsSocketOptions {
   readonly interface?: string;
   /** Also join ff02::fb on the interface. */
   readonly ipv6?: boolean;
+  /**
+   * Bind to the groups instead of the wildcard address, so that this socket receives multicast only.
+   * Linux gives a unicast datagram to port 5353 to just one of the SO_REUSEADDR sockets sharing the
+   * port (the last bound): a wildcard socket would take avahi's unicast (legacy queries, QU answers)
+   * away from it. Whoever sets this receives unicast to 5353 some other way (the sleep proxy: from
+   * its link capture).
+   */
+  readonly multicastOnly?: boolean;
 }
 
 export interface MdnsInterface {
@@ -98,7 +106,7 @@ export class MdnsSocket extends EventEmitter<MdnsSocketEvents> {
 
   static async open(options: MdnsSocketOptions = {}): Promise<MdnsSocket> {
     const iface = mdnsInterface(options.interface);
-    const v4 = await bindSocket('udp4', '0.0.0.0');
+    const v4 = await bindSocket('udp4', options.multicastOnly ? MDNS_IPV4_GROUP : '0.0.0.0');
     try {
       v4.addMembership(MDNS_IPV4_GROUP, iface.ipv4);
       v4.setMulticastInterface(iface.ipv4);
@@ -111,7 +119,7 @@ export class MdnsSocket extends EventEmitter<MdnsSocketEvents> {
     let v6: dgram.Socket | undefined;
     if (options.ipv6) {
       try {
-        v6 = await bindSocket('udp6', '::');
+        v6 = await bindSocket('udp6', options.multicastOnly ? `${MDNS_IPV6_GROUP}%${iface.name}` : '::');
         v6.addMembership(MDNS_IPV6_GROUP, `::%${iface.name}`);
         v6.setMulticastInterface(`::%${iface.name}`);
         v6.setMulticastTTL(255);

@@ -14,7 +14,7 @@ import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
 import { SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
 import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
-import { compileFilter, dropAll, interfaceInfo, openLink, type LinkSocket } from '../io/link';
+import { compileFilter, interfaceInfo, openLink, PACKET_HOST, type LinkSocket } from '../io/link';
 import { MdnsSocket } from '../io/mdns-socket';
 import { openRegistrationSocket, type RegistrationSocket } from '../io/registration-socket';
 import { encodeUdpFrame } from '../wire/frame';
@@ -22,7 +22,7 @@ import { BROADCAST_MAC } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
 import { parseRegistration } from '../wire/sps-registration';
 import { allowListCheck, type AllowList } from './allow-list';
-import { captureMatchers } from './capture-filter';
+import { captureMatchers, unicastMdns } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
 import { RegistryStore } from './registry-store';
 
@@ -89,6 +89,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     private readonly link: LinkSocket,
     private readonly mdns: MdnsSocket,
     private readonly routes: BlackholeRoutes,
+    /** Our addresses on the interface: unicast mDNS to them comes through the link capture. */
+    private readonly own: readonly string[],
   ) {
     super();
   }
@@ -119,9 +121,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       if (!stored.ok)
         throw new ServiceStartError('store', `state directory ${options.stateDir}: ${stored.error.message}`);
       opened.push(stored.store);
-      const link = await step('link', () => openLink(ifname, { filter: dropAll() }));
+      const own = [ipv4, ipv6LinkLocal].filter((a): a is string => a !== undefined);
+      const link = await step('link', () =>
+        openLink(ifname, { filter: compileFilter(captureMatchers(undefined, own)) }),
+      );
       const mdns = await step('mdns', () =>
-        MdnsSocket.open({ interface: ifname, ipv6: ipv6LinkLocal !== undefined }),
+        MdnsSocket.open({ interface: ifname, ipv6: ipv6LinkLocal !== undefined, multicastOnly: true }),
       );
       const engine = new SleepProxy({
         ifname,
@@ -141,6 +146,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         link,
         mdns,
         routes,
+        own,
       );
       const kernel = await readKernelSettings(ifname);
       service.forwarding =
@@ -168,7 +174,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
           prettyName: options.name ?? 'Node-RED Sleep Proxy',
           hostName: options.hostName ?? hostname().split('.')[0],
           port: registration.port,
-          addresses: [ipv4, ipv6LinkLocal].filter((a): a is string => a !== undefined),
+          addresses: own,
         }),
         { probe: true, announcements: 2 },
         Date.now(),
@@ -215,17 +221,23 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
 
   private wire(): void {
     this.link.on('frame', (frame, info) => {
-      this.engine.handleFrame(frame, Date.now(), { checksumPartial: info.checksumPartial });
+      const mdns = info.packetType === PACKET_HOST ? unicastMdns(frame, this.own) : undefined;
+      if (mdns) this.onMdns(mdns.payload, mdns.from);
+      else this.engine.handleFrame(frame, Date.now(), { checksumPartial: info.checksumPartial });
       this.pump();
     });
     this.link.on('error', (error) => this.warn(`link ${this.ifname}: ${error.message}`));
     this.mdns.on('packet', (data, from) => {
-      const now = Date.now();
-      this.engine.handleMdns(data, from, now); // Owner options first (sps-protocol.md §4.2)
-      this.responder.handlePacket(data, from, now);
+      this.onMdns(data, from);
       this.pump();
     });
     this.mdns.on('error', (error) => this.warn(`mDNS ${this.ifname}: ${error.message}`));
+  }
+
+  private onMdns(data: Buffer, from: { address: string; port: number }): void {
+    const now = Date.now();
+    this.engine.handleMdns(data, from, now); // Owner options first (sps-protocol.md §4.2)
+    this.responder.handlePacket(data, from, now);
   }
 
   private onRegistration(
@@ -305,7 +317,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         );
         return undefined;
       case 'capture':
-        this.link.setFilter(compileFilter(captureMatchers(action.set)));
+        this.link.setFilter(compileFilter(captureMatchers(action.set, this.own)));
         return undefined;
       case 'join-multicast':
         this.link.addMulticast(action.mac);
