@@ -63,7 +63,16 @@ describe(`the package in a running Node-RED ${nodeRedVersion}`, () => {
     }[];
     const ours = sets.filter((s) => s.module === MODULE);
     assert.ok(ours.length > 0, `module not loaded; log:\n${output}`);
-    assert.deepEqual(ours.flatMap((s) => s.types).sort(), ['broadcast in', 'broadcast out', 'broadcast relay', 'mdns advertise', 'mdns browse', 'wake on lan']);
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), [
+      'broadcast in',
+      'broadcast out',
+      'broadcast relay',
+      'mdns advertise',
+      'mdns browse',
+      'sleep proxy',
+      'sleep-proxy-config',
+      'wake on lan',
+    ]);
     for (const set of ours) {
       assert.equal(set.err, undefined);
       assert.equal(set.enabled, true);
@@ -73,6 +82,11 @@ describe(`the package in a running Node-RED ${nodeRedVersion}`, () => {
   test("serves the node's editor HTML with its help text, and the icon", async () => {
     const html = await (await get('/nodes', 'text/html')).text();
     assert.match(html, /data-template-name="wake on lan"/);
+    for (const type of ['sleep proxy', 'sleep-proxy-config']) {
+      assert.match(html, new RegExp(`data-template-name="${type}"`));
+      assert.match(html, new RegExp(`data-help-name="${type}"`));
+    }
+    assert.equal((await get(`/icons/${MODULE}/sleep-proxy.svg`, '*/*')).status, 200);
     assert.match(html, /data-help-name="wake on lan"/);
     const icon = await get(`/icons/${MODULE}/wake-on-lan.svg`, '*/*');
     assert.equal(icon.status, 200);

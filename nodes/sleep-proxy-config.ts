@@ -1,0 +1,96 @@
+// The "sleep-proxy-config" config node: one sleep proxy on one interface (name, metric, registration
+// port, lease cap, allow-list, state directory), shared by every "sleep proxy" flow node that names
+// it. It starts the SleepProxyService, logs why it could not (the flow nodes show it as a red
+// status; the runtime keeps running), offers its sleepers to the wake on lan node by name, and on
+// close (redeploy, stop) closes the service: the journal in the state directory brings the sleepers
+// back when the next one starts.
+import { join } from 'node:path';
+import type { NodeAPI, NodeDef } from 'node-red';
+import { parseAllowList } from '../src/service/allow-list';
+import { DEFAULT_METRIC, DEFAULT_REGISTRATION_PORT } from '../src/service/sleep-proxy-service';
+import { registerSleeperSource } from '../src/service/sleeper-directory';
+import { publishChanges, registerAdminRoutes } from './sleep-proxy-admin';
+import { SharedProxy, type SleepProxyConfigNode } from './sleep-proxy-shared';
+
+interface SleepProxyConfigDef extends NodeDef {
+  interface: string;
+  proxyName?: string;
+  intent?: string;
+  portability?: string;
+  marginalPower?: string;
+  totalPower?: string;
+  port?: string;
+  maxLease?: string;
+  /** Subnets and MACs, separated by commas, spaces or new lines; empty admits everyone. */
+  allow?: string;
+  /** Default: <userDir>/sleep-proxy. */
+  stateDir?: string;
+}
+
+function intSetting(text: string | undefined, fallback: number, min: number, max: number): number {
+  const value = Number.parseInt(text ?? '', 10);
+  return Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+}
+
+export = function register(RED: NodeAPI): void {
+  registerAdminRoutes(RED);
+
+  function SleepProxyConfig(this: SleepProxyConfigNode, def: SleepProxyConfigDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+    const stateDir = def.stateDir?.trim() || join(userDir, 'sleep-proxy');
+    const { allow, invalid } = parseAllowList(def.allow ?? '');
+    if (invalid.length > 0)
+      node.warn(`allow-list: ignored ${invalid.join(', ')} (neither a subnet nor a MAC)`);
+    const metric = (
+      key: 'intent' | 'portability' | 'marginalPower' | 'totalPower',
+      text: string | undefined,
+    ) => intSetting(text, DEFAULT_METRIC[key], 10, 99);
+    const ifname = (def.interface ?? '').trim();
+    node.proxy = new SharedProxy(node.id, def.name || def.proxyName || ifname, {
+      ifname,
+      stateDir,
+      port: intSetting(def.port, DEFAULT_REGISTRATION_PORT, 0, 65535),
+      name: def.proxyName?.trim() || undefined,
+      metric: {
+        intent: metric('intent', def.intent),
+        portability: metric('portability', def.portability),
+        marginalPower: metric('marginalPower', def.marginalPower),
+        totalPower: metric('totalPower', def.totalPower),
+        features: 0,
+      },
+      limits: def.maxLease ? { maxLeaseSeconds: intSetting(def.maxLease, 86_400, 60, 86_400) } : undefined,
+      allow,
+    });
+    const proxy = node.proxy;
+    proxy.on('warning', (message) => node.warn(message));
+    proxy.on('state', (state) => {
+      if (state.kind === 'failed') node.error(`sleep proxy on ${ifname}: ${state.error.message}`);
+      if (state.kind === 'running') node.log(`sleep proxy running on ${ifname}, state in ${stateDir}`);
+    });
+    publishChanges(RED, proxy);
+    const unregister = registerSleeperSource({
+      lookup(name) {
+        const wanted = name.toLowerCase();
+        const hit = proxy.list().find((s) => s.name.toLowerCase() === wanted || s.key === wanted);
+        return (
+          hit && { mac: hit.hostMac, wakeMac: hit.wakeMac, ipv4: hit.addresses.find((a) => a.includes('.')) }
+        );
+      },
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      unregister();
+      proxy.close().then(
+        () => done(),
+        (error: Error) => {
+          node.warn(`closing the sleep proxy: ${error.message}`);
+          done();
+        },
+      );
+    });
+  }
+
+  RED.nodes.registerType('sleep-proxy-config', SleepProxyConfig);
+};

@@ -1,0 +1,166 @@
+// One running SleepProxyService as the config node shares it: started once, watched by any number of
+// flow nodes and by the editor's sidebar. It turns the service's start failure into a short reason
+// for a red status ("needs CAP_NET_RAW"), remembers each sleeper's last wake and why, and closes the
+// service once, even while it is still starting (a redeploy during start-up leaves nothing open).
+// Every running instance is listed in `runningProxies` for the admin endpoints.
+import { EventEmitter } from 'node:events';
+import type { Node } from 'node-red';
+import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
+import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
+import { SleepProxyService, type SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
+
+export type ProxyEventMessage = ProxyEvent & { readonly interface: string };
+
+export type SharedState =
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'failed'; readonly reason: string; readonly error: Error }
+  | { readonly kind: 'closed' };
+
+export interface LastWake {
+  /** Wall-clock ms. */
+  readonly at: number;
+  readonly reason: WakeReason;
+}
+
+/** A sleeper as the sidebar and `list` show it. */
+export type SleeperRow = SleeperView & { readonly lastWake?: LastWake };
+
+export interface SharedProxyEvents {
+  state: [state: SharedState];
+  event: [event: ProxyEventMessage];
+  warning: [message: string];
+}
+
+/** The config node as its flow nodes see it. */
+export interface SleepProxyConfigNode extends Node {
+  proxy: SharedProxy;
+}
+
+/** The message for one engine event: the sleeper as payload, the event's own detail beside it. */
+export function eventMessage(event: ProxyEventMessage): { topic: string; payload: Record<string, unknown> } {
+  const { type, sleeper, interface: _ifname, ...detail } = event;
+  const from = 'reason' in event && 'from' in event.reason ? event.reason.from : undefined;
+  // A copy per message: flow nodes sharing the proxy must not see each other's changes.
+  return {
+    topic: type,
+    payload: structuredClone({ ...sleeper, ...detail, ...(from ? { waker: from } : {}) }),
+  };
+}
+
+/** The running proxies by config node id, for the admin endpoints. */
+export const runningProxies = new Map<string, SharedProxy>();
+
+/** A short text for a status dot: what the user must fix. */
+export function failureReason(error: unknown, ifname: string): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof LinkPermissionError) return 'needs CAP_NET_RAW';
+  if (cause instanceof LinkInterfaceError) return `no interface ${ifname}`;
+  if (cause instanceof LinkUnavailableError) return 'link addon not built';
+  const part = (error as { part?: string }).part;
+  const text = (error as Error).message ?? String(error);
+  return part === 'interface' ? `no interface ${ifname}` : part ? `${part}: ${text}` : text;
+}
+
+export class SharedProxy extends EventEmitter<SharedProxyEvents> {
+  private service: SleepProxyService | undefined;
+  private current: SharedState = { kind: 'starting' };
+  private readonly lastWakes = new Map<string, LastWake>();
+  private readonly started: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    /** The proxy's name as the editor shows it. */
+    readonly label: string,
+    private readonly options: SleepProxyServiceOptions,
+    start: (o: SleepProxyServiceOptions) => Promise<SleepProxyService> = (o) => SleepProxyService.start(o),
+  ) {
+    super();
+    runningProxies.set(id, this);
+    this.started = start(options).then(
+      (service) => {
+        if (this.current.kind === 'closed') return service.close();
+        this.service = service;
+        service.on('event', (e) => this.onEvent(e));
+        service.on('warning', (w) => this.emit('warning', w));
+        this.setState({ kind: 'running' });
+        return undefined;
+      },
+      (error: Error) => {
+        if (this.current.kind !== 'closed')
+          this.setState({ kind: 'failed', reason: failureReason(error, options.ifname), error });
+      },
+    );
+  }
+
+  get ifname(): string {
+    return this.options.ifname;
+  }
+
+  get state(): SharedState {
+    return this.current;
+  }
+
+  /** Resolves once started or failed (never rejects). */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  list(): SleeperRow[] {
+    return (this.service?.list() ?? []).map((s) => this.row(s));
+  }
+
+  /** Starts waking `target` (name, MAC or address); undefined when no such sleeper or not running. */
+  wake(target: string): SleeperRow | undefined {
+    const view = this.running().wake(target);
+    return view && this.row(view);
+  }
+
+  release(target: string): SleeperRow | undefined {
+    const view = this.running().release(target);
+    return view && this.row(view);
+  }
+
+  /** Throws why commands cannot be carried out now (failed, starting, closed). */
+  ensureRunning(): void {
+    this.running();
+  }
+
+  /** Closes the service (after its start, if still starting); the journal keeps the sleepers. */
+  async close(): Promise<void> {
+    if (runningProxies.get(this.id) === this) runningProxies.delete(this.id);
+    if (this.current.kind === 'closed') return;
+    this.setState({ kind: 'closed' });
+    await this.started;
+    await this.service?.close();
+    this.service = undefined;
+    this.removeAllListeners();
+  }
+
+  private running(): SleepProxyService {
+    if (this.service) return this.service;
+    const state = this.current;
+    throw new Error(
+      state.kind === 'failed'
+        ? `sleep proxy on ${this.ifname} is not running: ${state.reason}`
+        : `sleep proxy on ${this.ifname} is ${state.kind === 'closed' ? 'closed' : 'still starting'}`,
+    );
+  }
+
+  private row(view: SleeperView): SleeperRow {
+    const lastWake = this.lastWakes.get(view.key);
+    return lastWake ? { ...view, lastWake } : view;
+  }
+
+  private onEvent(event: ProxyEventMessage): void {
+    if (event.type === 'wake')
+      this.lastWakes.set(event.sleeper.key, { at: Date.now(), reason: event.reason });
+    if (event.type === 'expired' || event.type === 'released') this.lastWakes.delete(event.sleeper.key);
+    this.emit('event', event);
+  }
+
+  private setState(state: SharedState): void {
+    this.current = state;
+    this.emit('state', state);
+  }
+}

@@ -1,0 +1,117 @@
+// The "sleep proxy" flow node: the shared proxy of its config node seen from a flow. Output: one
+// message per engine event (msg.topic = event type, msg.payload = the sleeper, plus reason / via /
+// address where the event has one), optionally only some event types. Input: commands in msg.topic or
+// msg.payload.command: wake / release (msg.payload.target or a string payload) and list. A command
+// that cannot be carried out ends in done(err), so a Catch node sees it. Status: green "n sleeping",
+// yellow while a sleeper is being woken, red with the reason when the proxy cannot run.
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { ProxyEventType } from '../src/core/events';
+import {
+  eventMessage,
+  type ProxyEventMessage,
+  type SharedProxy,
+  type SharedState,
+  type SleepProxyConfigNode,
+} from './sleep-proxy-shared';
+
+interface SleepProxyDef extends NodeDef {
+  proxy: string;
+  /** Event types to pass on; empty or missing passes all. */
+  events?: ProxyEventType[] | string;
+}
+
+type CommandMessage = NodeMessageInFlow & { target?: unknown };
+
+const COMMANDS = ['wake', 'release', 'list', 'sleep'] as const;
+type Command = (typeof COMMANDS)[number];
+
+function commandOf(msg: CommandMessage): { command?: string; target?: string } {
+  const payload = msg.payload as { command?: unknown; target?: unknown } | string | undefined;
+  const fromPayload = typeof payload === 'object' && payload !== null ? payload : {};
+  const command =
+    typeof fromPayload.command === 'string'
+      ? fromPayload.command
+      : typeof msg.topic === 'string'
+        ? msg.topic
+        : undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const target = text(fromPayload.target) ?? text(msg.target) ?? text(payload);
+  return { command: command?.trim().toLowerCase(), target };
+}
+
+export = function register(RED: NodeAPI): void {
+  function SleepProxyNode(this: Node, def: SleepProxyDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.proxy) as SleepProxyConfigNode | null;
+    const wanted = new Set(
+      (Array.isArray(def.events) ? def.events : (def.events ?? '').split(','))
+        .map((e) => e.trim())
+        .filter((e) => e !== ''),
+    );
+    const proxy: SharedProxy | undefined = config?.proxy;
+    if (!proxy) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no proxy configured' });
+      node.on('input', (_msg, _send, done) => done(new Error('sleep proxy: no proxy configured')));
+      return;
+    }
+
+    const showStatus = (state: SharedState = proxy.state) => {
+      if (state.kind === 'failed') node.status({ fill: 'red', shape: 'ring', text: state.reason });
+      else if (state.kind === 'starting') node.status({ fill: 'grey', shape: 'ring', text: 'starting' });
+      else if (state.kind === 'closed') node.status({});
+      else {
+        const sleepers = proxy.list();
+        const waking = sleepers.filter((s) => s.state === 'waking').length;
+        const sleeping = sleepers.filter((s) => s.state === 'probing' || s.state === 'proxied').length;
+        node.status(
+          waking > 0
+            ? { fill: 'yellow', shape: 'dot', text: `waking ${waking}, ${sleeping} sleeping` }
+            : { fill: 'green', shape: 'dot', text: `${sleeping} sleeping` },
+        );
+      }
+    };
+    const onEvent = (event: ProxyEventMessage) => {
+      showStatus();
+      if (wanted.size === 0 || wanted.has(event.type)) node.send(eventMessage(event));
+    };
+    proxy.on('state', showStatus);
+    proxy.on('event', onEvent);
+    showStatus();
+
+    function handle(msg: CommandMessage, send: (m: NodeMessageInFlow) => void): void {
+      const { command, target } = commandOf(msg);
+      if (!COMMANDS.includes(command as Command))
+        throw new Error(`sleep proxy: unknown command "${command ?? ''}" (wake, release, list or sleep)`);
+      if (command === 'sleep')
+        throw new Error('sleep proxy: "sleep" (a host described in the flow) is not supported yet');
+      if (command === 'list') {
+        proxy!.ensureRunning();
+        send({ ...msg, topic: 'list', payload: proxy!.list() });
+        return;
+      }
+      if (!target)
+        throw new Error(`sleep proxy: ${command} needs a target (msg.payload.target or a string payload)`);
+      const sleeper = command === 'wake' ? proxy!.wake(target) : proxy!.release(target);
+      if (!sleeper) throw new Error(`sleep proxy: no sleeper ${target} on ${proxy!.ifname}`);
+      showStatus();
+    }
+
+    node.on('input', (msg: CommandMessage, send, done) => {
+      try {
+        handle(msg, send);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      proxy.off('state', showStatus);
+      proxy.off('event', onEvent);
+      node.status({});
+      done();
+    });
+  }
+
+  RED.nodes.registerType('sleep proxy', SleepProxyNode);
+};

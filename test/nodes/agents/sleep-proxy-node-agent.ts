@@ -1,0 +1,61 @@
+// Agent (run inside a LAN host): a Node-RED runtime (node-red-node-test-helper) with the sleep proxy
+// nodes, so that the config node opens its link, registration and mDNS sockets on the host's own
+// interface. Every 'helper' node's messages come back as 'message' events (id, msg), every status as
+// 'status' (id, status), every comms publish as 'comms' (topic, data); request() calls the admin API.
+import type { EventEmitter } from 'node:events';
+import { emit } from '../../support/lan/agent';
+import { helper, startServer, stopServer } from '../../support/node-red';
+
+let running = false;
+const runtimeEvents = (helper as unknown as { _events: EventEmitter })._events;
+const onComms = (c: { topic: string; data: unknown }) => emit('comms', c.topic, c.data);
+
+export async function load(
+  flow: Record<string, unknown>[],
+  settings: Record<string, unknown> = {},
+): Promise<void> {
+  if (running) await helper.unload();
+  else {
+    await startServer();
+    runtimeEvents.on('comms', onComms);
+  }
+  running = true;
+  helper.settings(settings);
+  const nodes = [
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../../../nodes/sleep-proxy-config'),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../../../nodes/sleep-proxy'),
+  ];
+  await helper.load(nodes, flow as Parameters<typeof helper.load>[1]);
+  for (const n of flow) {
+    const node = helper.getNode(n.id as string) as unknown as EventEmitter | null;
+    if (!node) continue;
+    if (n.type === 'helper') node.on('input', (msg: object) => emit('message', n.id, msg));
+    node.on('call:status', (call: { args: unknown[] }) => emit('status', n.id, call.args[0]));
+  }
+}
+
+export function inject(id: string, msg: Record<string, unknown>): void {
+  helper.getNode(id).receive(msg);
+}
+
+export async function unload(): Promise<void> {
+  if (running) await helper.unload();
+}
+
+export async function request(
+  method: 'get' | 'post',
+  path: string,
+  body?: object,
+): Promise<{ status: number; body: unknown }> {
+  const call = method === 'get' ? helper.request().get(path) : helper.request().post(path).send(body);
+  const res = await call;
+  return { status: res.status, body: res.body as unknown };
+}
+
+export async function shutdown(): Promise<void> {
+  runtimeEvents.off('comms', onComms);
+  if (running) await stopServer();
+  running = false;
+}
