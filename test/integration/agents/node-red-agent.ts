@@ -1,9 +1,8 @@
 // Agent (run inside a LAN host): a Node-RED runtime (node-red-node-test-helper) with the broadcast
 // nodes, Catch and the core MQTT nodes, so that flows run on the host's own interfaces. Every
 // 'helper' node's messages come back as 'message' events (id, msg), every status as 'status'.
-import type { EventEmitter } from 'node:events';
 import { emit } from '../../support/lan/agent';
-import { helper, startServer, stopServer } from '../../support/node-red';
+import { forwardNodeEvents, helper, startServer, stopServer } from '../../support/node-red';
 
 const nodeRed = require.resolve(process.env.SPS_NODE_RED ?? 'node-red');
 const core = (path: string): unknown =>
@@ -27,12 +26,7 @@ export async function load(
     core('network/10-mqtt.js'),
   ];
   await helper.load(nodes, flow as Parameters<typeof helper.load>[1], credentials);
-  for (const n of flow) {
-    const node = helper.getNode(n.id as string) as unknown as EventEmitter | null;
-    if (!node) continue;
-    if (n.type === 'helper') node.on('input', (msg: object) => emit('message', n.id, msg));
-    node.on('call:status', (call: { args: unknown[] }) => emit('status', n.id, call.args[0]));
-  }
+  forwardNodeEvents(flow, emit);
 }
 
 export function inject(id: string, msg: Record<string, unknown>): void {

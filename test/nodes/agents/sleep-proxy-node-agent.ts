@@ -4,7 +4,7 @@
 // 'status' (id, status), every comms publish as 'comms' (topic, data); request() calls the admin API.
 import type { EventEmitter } from 'node:events';
 import { emit } from '../../support/lan/agent';
-import { helper, startServer, stopServer } from '../../support/node-red';
+import { forwardNodeEvents, helper, startServer, stopServer } from '../../support/node-red';
 
 let running = false;
 const runtimeEvents = (helper as unknown as { _events: EventEmitter })._events;
@@ -28,12 +28,7 @@ export async function load(
     require('../../../nodes/sleep-proxy'),
   ];
   await helper.load(nodes, flow as Parameters<typeof helper.load>[1]);
-  for (const n of flow) {
-    const node = helper.getNode(n.id as string) as unknown as EventEmitter | null;
-    if (!node) continue;
-    if (n.type === 'helper') node.on('input', (msg: object) => emit('message', n.id, msg));
-    node.on('call:status', (call: { args: unknown[] }) => emit('status', n.id, call.args[0]));
-  }
+  forwardNodeEvents(flow, emit);
 }
 
 export function inject(id: string, msg: Record<string, unknown>): void {
