@@ -16,6 +16,8 @@ import { RelayService, type RelayServiceOptions } from '../src/relay/relay-servi
 interface RelayDef extends NodeDef {
   interface: string;
   ports: string;
+  /** IPv6 multicast groups relayed too, e.g. "ff15::4b50, ff02::1". */
+  ipv6Groups?: string;
   meshPort?: string;
   peers?: string;
   serviceName?: string;
@@ -131,6 +133,7 @@ export = function register(RED: NodeAPI): void {
       {
         interface: def.interface || 'eth0',
         ports: parsePorts(def.ports || '5076'),
+        ipv6Groups: parseList(def.ipv6Groups),
         mesh: {
           port: parsePorts(def.meshPort)[0] ?? 7124,
           peers: parseList(def.peers),
@@ -157,7 +160,15 @@ export = function register(RED: NodeAPI): void {
   function BroadcastInNode(this: Node, def: RelayDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const service = run(node, { interface: def.interface || 'eth0', ports: parsePorts(def.ports) }, 'in');
+    const service = run(
+      node,
+      {
+        interface: def.interface || 'eth0',
+        ports: parsePorts(def.ports),
+        ipv6Groups: parseList(def.ipv6Groups),
+      },
+      'in',
+    );
     service.on('broadcast', (datagram, frame) => {
       node.send({
         topic: `broadcast/${datagram.port}`,
@@ -175,7 +186,12 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const service = run(
       node,
-      { interface: def.interface || 'eth0', ports: parsePorts(def.ports), capture: false },
+      {
+        interface: def.interface || 'eth0',
+        ports: parsePorts(def.ports),
+        ipv6Groups: parseList(def.ipv6Groups),
+        capture: false,
+      },
       'out',
     );
     node.on('input', (msg: OutMessage, _send, done) => {
@@ -196,7 +212,11 @@ export = function register(RED: NodeAPI): void {
         outcome = service.rebroadcast(datagram);
       }
       if (outcome.kind === 'drop' && outcome.reason === 'malformed') {
-        done(new Error('broadcast out: msg.frame is not an IPv4/UDP Ethernet frame'));
+        done(
+          new Error(
+            'broadcast out: msg.frame is not an IPv4/UDP Ethernet frame (nor IPv6/UDP to a multicast group)',
+          ),
+        );
         return;
       }
       done();

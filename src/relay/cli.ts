@@ -9,10 +9,13 @@
 //   -ll/--log-level        LOGLEVEL          info   (debug, info, warning, error, critical)
 //   SERVICENAME                              Docker Swarm service: peers = tasks.<SERVICENAME>
 // Ours in addition: --key / MESH_KEY (authenticated mesh), --rate-limit / RATE_LIMIT (per source
-// per second, 0 off). Command-line options win over the environment, as in SnowSignal.
+// per second, 0 off), --ipv6-group / IPV6_GROUP (IPv6 multicast groups relayed on the same ports,
+// e.g. ff15::4b50; repeat the flag or give a list "ff15::4b50,ff02::1"; to the same group on the
+// other segments, source address and port kept; datagrams that fit one frame only, IPv6 fragments
+// are not relayed). Command-line options win over the environment, as in SnowSignal.
 import { LinkPermissionError } from '../io/link';
 import { DEFAULT_MESH_PORT } from '../wire/relay-mesh';
-import { RelayService, type RelayServiceOptions } from './relay-service';
+import { RelayService, type RelayServiceOptions, ipv6Groups } from './relay-service';
 
 const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -40,6 +43,8 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   let level = (env.LOGLEVEL || 'info').toLowerCase();
   let key = env.MESH_KEY || undefined;
   let rate = env.RATE_LIMIT;
+  let groups = list(env.IPV6_GROUP);
+  let groupsFromArgs = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] =
@@ -80,6 +85,12 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--rate-limit':
         rate = value();
         break;
+      case '--ipv6-group':
+        // repeatable; the first one on the command line replaces the environment's
+        if (!groupsFromArgs) groups = [];
+        groupsFromArgs = true;
+        groups.push(...list(value()));
+        break;
       default:
         throw new Error(`unknown option ${arg}`);
     }
@@ -88,11 +99,18 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     throw new Error(`log level: one of ${LEVELS.join(', ')}`);
   const perSecond = rate === undefined || rate === '' ? undefined : Number(rate);
   if (perSecond !== undefined && !(perSecond >= 0)) throw new Error(`rate limit: not a number: ${rate}`);
+  let groupList: string[];
+  try {
+    groupList = ipv6Groups(groups);
+  } catch (error) {
+    throw new Error(`ipv6 group: ${(error as Error).message}`);
+  }
   return {
     logLevel: level as LogLevel,
     options: {
       interface: iface,
       ports: ports(broadcast, 'broadcast port'),
+      ...(groupList.length > 0 ? { ipv6Groups: groupList } : {}),
       mesh: {
         port: ports(mesh, 'mesh port')[0],
         peers,
@@ -105,8 +123,9 @@ export function parseRelayArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 }
 
 const USAGE = `usage: broadcast-relay [-t IFACE] [-b PORT[,PORT...]] [-m MESH_PORT] [--other-relays HOST ...]
-                       [-ll LEVEL] [--key KEY] [--rate-limit N]
-environment: TARGET_INTERFACE BDCAST_PORT MESH_PORT OTHER_RELAYS LOGLEVEL SERVICENAME MESH_KEY RATE_LIMIT`;
+                       [-ll LEVEL] [--key KEY] [--rate-limit N] [--ipv6-group GROUP[,GROUP...]]
+environment: TARGET_INTERFACE BDCAST_PORT MESH_PORT OTHER_RELAYS LOGLEVEL SERVICENAME MESH_KEY RATE_LIMIT
+             IPV6_GROUP`;
 
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -145,8 +164,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     await relay.close();
     return 1;
   }
-  const { interface: iface, ports: relayed, mesh } = command.options;
-  log('info', `relaying UDP broadcasts to ${relayed.join(',')} on ${iface}, mesh port ${mesh?.port}`);
+  const { interface: iface, ports: relayed, mesh, ipv6Groups: groups } = command.options;
+  const v6 = groups?.length ? ` and IPv6 multicast to ${groups.join(',')}` : '';
+  log('info', `relaying UDP broadcasts${v6} to ${relayed.join(',')} on ${iface}, mesh port ${mesh?.port}`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });

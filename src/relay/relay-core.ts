@@ -10,7 +10,11 @@
 //   relay on the same segment relayed it too) is not put on the segment a second time, and a
 //   second mesh copy of a broadcast we already rebroadcast is dropped by `sent`.
 // So with relays sharing segments each broadcast appears at most once per segment.
-import { macToString } from '../wire/address';
+// IPv6 multicast to the chosen groups (`ipv6Groups`) goes the same way, one frame per datagram
+// (no IPv6 fragments); its fingerprint has the flow label where IPv4 has the ident, so identical
+// datagrams (same source, port and payload) repeated within the dedupe window are relayed once.
+import { macToString, normalizeIpv6 } from '../wire/address';
+import { ETHERTYPE } from '../wire/ethernet';
 import { type Ipv4Repr } from '../wire/ipv4';
 import { Ipv4Reassembler } from '../wire/ipv4-reassembly';
 import {
@@ -23,10 +27,14 @@ import {
 } from '../wire/relay-mesh';
 import {
   type BroadcastDatagram,
+  IPV6_FRAGMENT,
   MAX_UDP_PAYLOAD,
   broadcastFingerprint,
   encodeIpv4Frame,
+  frameEtherType,
+  isIpv6Datagram,
   parseIpv4Frame,
+  parseIpv6MulticastFrame,
   toBroadcastDatagram,
 } from './broadcast-datagram';
 import { ExpiringSet, type RateLimit, TokenBuckets } from './expiring-set';
@@ -35,6 +43,7 @@ export const DROP_REASONS = [
   'malformed', // not parsable as Ethernet/IPv4/UDP, or a mesh message of neither format
   'not-udp',
   'port', // UDP to a port we do not relay
+  'group', // IPv6 multicast to a group we do not relay (or IPv6 with no group set)
   'fragments', // reassembly gave up (overlap, too large, too many in progress)
   'own-rebroadcast', // captured a frame we put on the segment ourselves
   'duplicate', // already on this segment, or already rebroadcast
@@ -60,6 +69,8 @@ export interface RelayCounters {
 export interface RelayCoreOptions {
   /** UDP destination ports relayed. */
   readonly ports: readonly number[];
+  /** IPv6 multicast groups relayed (e.g. ff15::4b50); default none. */
+  readonly ipv6Groups?: readonly string[];
   /** 8 random bytes naming this relay in authenticated messages. */
   readonly senderId: Uint8Array;
   /** Shared mesh key: messages are authenticated and plain ones refused. */
@@ -92,6 +103,7 @@ export class RelayCore {
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
   };
   private readonly ports: Set<number>;
+  private readonly groups: Set<string>;
   private readonly sent: ExpiringSet;
   private readonly seen: ExpiringSet;
   private readonly limiter: TokenBuckets;
@@ -102,6 +114,7 @@ export class RelayCore {
 
   constructor(private readonly options: RelayCoreOptions) {
     this.ports = new Set(options.ports);
+    this.groups = new Set((options.ipv6Groups ?? []).map((g) => normalizeIpv6(g) ?? g));
     const ttl = options.dedupeMs ?? 3000;
     this.sent = options.sent ?? new ExpiringSet(ttl);
     this.seen = new ExpiringSet(ttl);
@@ -110,20 +123,14 @@ export class RelayCore {
 
   /** A frame captured on our segment (the kernel filter let broadcasts through). */
   captured(frame: Buffer, now: number): Outcome {
-    const packet = parseIpv4Frame(frame);
-    if (!packet.ok) return this.drop('malformed');
-    const whole = this.reassemble(this.captureFragments, packet.value, now);
-    if (whole.kind !== 'packet') return whole.outcome;
-    const datagram = this.datagramFor(whole.packet);
-    if ('kind' in datagram) return datagram;
+    const whole = this.wholeDatagram(this.captureFragments, frame, now);
+    if ('kind' in whole) return whole;
+    const { datagram, meshFrame } = whole;
     const fingerprint = broadcastFingerprint(datagram);
     if (this.sent.has(fingerprint, now)) return this.drop('own-rebroadcast');
     if (this.seen.has(fingerprint, now)) return this.drop('duplicate');
     this.seen.add(fingerprint, now);
     if (!this.limiter.take(datagram.source.address, now)) return this.drop('rate-limited');
-    // A fragmented broadcast travels the mesh as one (oversized) frame: one message, one check.
-    const meshFrame =
-      whole.packet === packet.value ? frame : encodeIpv4Frame(whole.packet, sourceMacOf(frame));
     if (meshFrame.length > MAX_MESH_FRAME) return this.drop('too-large');
     this.counters.relayed++;
     return { kind: 'relay', datagram, frame: meshFrame };
@@ -155,13 +162,9 @@ export class RelayCore {
       if (mesh.counter <= (this.lastCounter.get(sender) ?? -1)) return this.drop('replayed');
       this.lastCounter.set(sender, mesh.counter);
     }
-    const packet = parseIpv4Frame(mesh.frame);
-    if (!packet.ok) return this.drop('malformed');
-    const whole = this.reassemble(this.meshFragments, packet.value, now);
-    if (whole.kind !== 'packet') return whole.outcome;
-    const datagram = this.datagramFor(whole.packet);
-    if ('kind' in datagram) return datagram;
-    return this.toRebroadcast(datagram, mesh.frame, now);
+    const whole = this.wholeDatagram(this.meshFragments, mesh.frame, now);
+    if ('kind' in whole) return whole;
+    return this.toRebroadcast(whole.datagram, mesh.frame, now);
   }
 
   /**
@@ -170,12 +173,45 @@ export class RelayCore {
    */
   toRebroadcast(datagram: BroadcastDatagram, frame: Buffer, now: number): Outcome {
     if (!this.ports.has(datagram.port) && this.ports.size > 0) return this.drop('port');
+    if (isIpv6Datagram(datagram) && !this.groups.has(datagram.destination)) return this.drop('group');
     const fingerprint = broadcastFingerprint(datagram);
     if (this.sent.has(fingerprint, now) || this.seen.has(fingerprint, now)) return this.drop('duplicate');
     if (!this.limiter.take(datagram.source.address, now)) return this.drop('rate-limited');
     this.sent.add(fingerprint, now);
     this.counters.rebroadcast++;
     return { kind: 'rebroadcast', datagram, frame };
+  }
+
+  /**
+   * The whole datagram in `frame` (an IPv4 broadcast, maybe completed by earlier fragments, or an
+   * IPv6 multicast), with the one frame that carries it over the mesh; or why not.
+   */
+  private wholeDatagram(
+    reassembler: Ipv4Reassembler,
+    frame: Buffer,
+    now: number,
+  ): { datagram: BroadcastDatagram; meshFrame: Buffer } | Outcome {
+    if (frameEtherType(frame) === ETHERTYPE.IPV6) {
+      const parsed = parseIpv6MulticastFrame(frame);
+      if (!parsed.ok) {
+        const { reason, detail } = parsed.error;
+        if (reason !== 'unsupported') return this.drop('malformed');
+        return this.drop(detail === IPV6_FRAGMENT ? 'fragments' : 'not-udp');
+      }
+      if (this.ports.size > 0 && !this.ports.has(parsed.value.port)) return this.drop('port');
+      if (!this.groups.has(parsed.value.destination)) return this.drop('group');
+      return { datagram: parsed.value, meshFrame: frame };
+    }
+    const packet = parseIpv4Frame(frame);
+    if (!packet.ok) return this.drop('malformed');
+    const whole = this.reassemble(reassembler, packet.value, now);
+    if (whole.kind !== 'packet') return whole.outcome;
+    const datagram = this.datagramFor(whole.packet);
+    if ('kind' in datagram) return datagram;
+    // A fragmented broadcast travels the mesh as one (oversized) frame: one message, one check.
+    const meshFrame =
+      whole.packet === packet.value ? frame : encodeIpv4Frame(whole.packet, sourceMacOf(frame));
+    return { datagram, meshFrame };
   }
 
   private datagramFor(packet: Ipv4Repr): BroadcastDatagram | Outcome {

@@ -1,6 +1,8 @@
 // The I/O around RelayCore: a link socket capturing UDP broadcasts on one interface (including
 // those sent by processes on this host), a UDP mesh socket exchanging them with peer relays, and
 // the link again to rebroadcast what arrives. Used by the Node-RED nodes and the headless command.
+// With `ipv6Groups`, IPv6 UDP multicast to those groups (same ports) is captured and carried the
+// same way; the link joins each group's MAC so that the NIC passes it up.
 //
 // Contract: start() throws LinkError (LinkPermissionError without CAP_NET_RAW) or a socket error;
 // after it, nothing throws: failures become 'error' events and drops are counted. close() releases
@@ -10,14 +12,17 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { compileFilter, dropAll, openLink, type LinkSocket } from '../io/link';
-import { ipv4ToBytes, ipv4ToString } from '../wire/address';
+import { type BpfProgram, compileFilter, dropAll, openLink, type LinkSocket } from '../io/link';
+import { ipv4ToBytes, ipv4ToString, normalizeIpv6 } from '../wire/address';
+import { ipv6MulticastMac } from '../wire/ndp';
 import { DEFAULT_MESH_PORT } from '../wire/relay-mesh';
 import {
   type BroadcastDatagram,
   LIMITED_BROADCAST,
   encodeBroadcastFrames,
+  isIpv6Datagram,
   parseIpv4Frame,
+  parseIpv6MulticastFrame,
   rebroadcastDestination,
   toBroadcastDatagram,
 } from './broadcast-datagram';
@@ -47,6 +52,8 @@ export interface RelayServiceOptions {
   readonly interface: string;
   /** UDP ports whose broadcasts are captured and rebroadcast; empty: every port. */
   readonly ports: readonly number[];
+  /** IPv6 multicast groups relayed like broadcasts (e.g. ff15::4b50, ff02::1); default none. */
+  readonly ipv6Groups?: readonly string[];
   /** Capture broadcasts on the interface (false for a rebroadcast-only endpoint). Default true. */
   readonly capture?: boolean;
   /** Exchange with peer relays; absent: no mesh socket. */
@@ -98,6 +105,7 @@ export class RelayService extends EventEmitter<RelayServiceEvents> {
     if (!sent) sentByInterface.set(options.interface, (sent = new ExpiringSet(options.dedupeMs ?? 3000)));
     this.core = new RelayCore({
       ports: options.ports,
+      ipv6Groups: options.ipv6Groups,
       senderId: randomBytes(8),
       key: options.key ? Buffer.from(options.key, 'utf8') : undefined,
       dedupeMs: options.dedupeMs,
@@ -125,11 +133,14 @@ export class RelayService extends EventEmitter<RelayServiceEvents> {
 
   async start(): Promise<void> {
     this.segmentBroadcast = this.options.broadcastAddress ?? interfaceBroadcast(this.options.interface);
-    const destinations = [...new Set([LIMITED_BROADCAST, this.segmentBroadcast])];
-    // Ports are checked after reassembly: fragments after the first carry no UDP header.
+    const groups = ipv6Groups(this.options.ipv6Groups ?? []);
     const filter =
-      this.options.capture === false ? dropAll() : compileFilter([{ kind: 'udp', destinations }]);
+      this.options.capture === false
+        ? dropAll()
+        : relayCaptureFilter([LIMITED_BROADCAST, this.segmentBroadcast], groups, this.options.ports);
     this.link = openLink(this.options.interface, { filter, outgoing: true });
+    // also for a rebroadcast-only endpoint: harmless, and one code path
+    for (const group of groups) this.link.addMulticast(ipv6MulticastMac(group));
     // outgoing: broadcasts of processes on this host are relayed too (not SnowSignal's own-MAC rule)
     this.link.on('frame', (frame) => this.onCaptured(frame));
     this.link.on('error', (error) => this.emit('error', error));
@@ -164,7 +175,7 @@ export class RelayService extends EventEmitter<RelayServiceEvents> {
   /** Same, from a captured Ethernet frame (msg.frame of a `broadcast in`). */
   rebroadcastFrame(frame: Buffer): Outcome {
     const packet = parseIpv4Frame(frame);
-    const datagram = packet.ok ? toBroadcastDatagram(packet.value) : packet;
+    const datagram = packet.ok ? toBroadcastDatagram(packet.value) : parseIpv6MulticastFrame(frame);
     if (!datagram.ok) return { kind: 'drop', reason: 'malformed' };
     return this.rebroadcast(datagram.value, frame);
   }
@@ -215,7 +226,8 @@ export class RelayService extends EventEmitter<RelayServiceEvents> {
         mtu: this.link.mtu,
       });
       for (const frame of frames) this.link.send(frame);
-      const loopback = this.loopback;
+      // IPv6: a listener joins the group on the interface, so a copy on lo would not reach it
+      const loopback = isIpv6Datagram(outcome.datagram) ? undefined : this.loopback;
       if (loopback) {
         // one unfragmented frame (lo's MTU is 64 KiB); the kernel takes it as received on lo, which
         // needs rp_filter 0 or 2 (loose) on lo for a source from another segment
@@ -258,6 +270,33 @@ export class RelayService extends EventEmitter<RelayServiceEvents> {
     this.currentPeers = unique;
     if (changed && !this.closed) this.emit('peers', unique);
   }
+}
+
+/**
+ * The kernel filter of a capturing relay: UDP to the IPv4 broadcast `destinations` (any port:
+ * fragments after the first carry no UDP header, so ports are checked after reassembly), and
+ * IPv6 UDP to `groups` on `ports` (every port when empty; IPv6 fragments are not relayed).
+ */
+export function relayCaptureFilter(
+  destinations: readonly string[],
+  groups: readonly string[],
+  ports: readonly number[],
+): BpfProgram {
+  return compileFilter([
+    { kind: 'udp', destinations: [...new Set(destinations)] },
+    ...(groups.length > 0
+      ? [{ kind: 'udp' as const, destinations: groups, ports: ports.length > 0 ? ports : undefined }]
+      : []),
+  ]);
+}
+
+/** Canonical IPv6 multicast groups; throws TypeError on anything else. */
+export function ipv6Groups(texts: readonly string[]): string[] {
+  return texts.map((text) => {
+    const group = normalizeIpv6(text.trim());
+    if (!group?.startsWith('ff')) throw new TypeError(`not an IPv6 multicast group: ${text}`);
+    return group;
+  });
 }
 
 /** "host" or "host:port". */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { helper, nodeRedVersion, startServer, stopServer } from '../support/node-red';
 import { TestLan, lanUnavailableReason, type NodeChild } from '../support/lan';
+import { encodeUdpFrame } from '../../src/wire/frame';
 import type * as NodeRedAgent from '../integration/agents/node-red-agent';
 import type * as RelayAgent from '../integration/agents/relay-agent';
 
@@ -126,6 +127,69 @@ describe('broadcast nodes on a test LAN', { skip: lanUnavailableReason() }, () =
     assert.equal(port, 4242);
     await pause(100);
     assert.equal(inbox.length, 0, 'broadcast in does not emit what broadcast out just sent');
+  });
+
+  test('several ports per node, and an IPv6 group: broadcast in emits each, broadcast out sends the group', async () => {
+    const GROUP = 'ff15::4b50';
+    await red.call('load', [
+      tab,
+      {
+        id: 'bin',
+        z: 'f1',
+        type: 'broadcast in',
+        interface: 'eth0',
+        ports: '5076, 5065',
+        ipv6Groups: GROUP,
+        wires: [['out']],
+      },
+      { id: 'out', z: 'f1', type: 'helper' },
+      {
+        id: 'bout',
+        z: 'f1',
+        type: 'broadcast out',
+        interface: 'eth0',
+        ports: '',
+        ipv6Groups: GROUP,
+        wires: [],
+      },
+      ...catcher,
+    ]);
+    await pause(200);
+    inbox.length = 0;
+    await peer.call('broadcast', '10.77.0.255', 5065, Buffer.from('second port'), 40010);
+    await peer.call('broadcast', '10.77.0.255', 5077, Buffer.from('not listed'), 40010);
+    await peer.call('multicast6', GROUP, 5076, Buffer.from('v6 search'), 40011);
+    await peer.call('multicast6', GROUP, 5077, Buffer.from('v6 not listed'), 40011);
+    const first = await nextFrom('out');
+    const second = await nextFrom('out');
+    await pause(150);
+    assert.equal(inbox.length, 0, 'ports not listed are not emitted');
+    assert.equal(String(Buffer.from(first.payload as Buffer)), 'second port');
+    assert.equal(first.port, 5065);
+    assert.equal(String(Buffer.from(second.payload as Buffer)), 'v6 search');
+    assert.deepEqual(second.source, { address: lan.host('sleeper').ipv6, port: 40011 });
+    assert.equal(second.destination, GROUP);
+    assert.equal(second.port, 5076);
+
+    // the IPv6 frame through broadcast out: the peer, joined to the group, gets it with the source kept
+    await peer.call('listen6', GROUP, 6001, false);
+    const received = peer.next('datagram', 3000);
+    const frame = encodeUdpFrame({
+      srcMac: '02:00:00:00:00:99',
+      dstMac: '33:33:00:00:4b:50',
+      src: 'fd77::99',
+      dst: GROUP,
+      srcPort: 4243,
+      dstPort: 6001,
+      payload: Buffer.from('found over v6'),
+    });
+    red.call('inject', 'bout', { frame });
+    const [data, address, port] = await received;
+    assert.equal(String(data), 'found over v6');
+    assert.equal(address, 'fd77::99');
+    assert.equal(port, 4243);
+    await pause(100);
+    assert.equal(inbox.length, 0, 'nothing caught, nothing re-emitted');
   });
 
   test('broadcast out: messages it cannot send go to Catch', async () => {

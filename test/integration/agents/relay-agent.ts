@@ -52,20 +52,30 @@ export async function stopRelay(): Promise<void> {
   relay = undefined;
 }
 
-function open(port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
+/**
+ * A socket bound to `port`: IPv4 with broadcast allowed, or IPv6 only with eth0 (the only NIC of
+ * a segment host) as its multicast interface, joined to `group` if given (a sender does not join:
+ * no copy of its own).
+ */
+function open(port: number, family: 4 | 6 = 4, group?: string): Promise<Socket> {
+  const socket = createSocket(
+    family === 4 ? { type: 'udp4', reuseAddr: true } : { type: 'udp6', reuseAddr: true, ipv6Only: true },
+  );
   sockets.push(socket);
   return new Promise((resolve) =>
     socket.bind(port, () => {
-      socket.setBroadcast(true);
+      if (family === 4) socket.setBroadcast(true);
+      else {
+        if (group) socket.addMembership(group, '::%eth0');
+        socket.setMulticastInterface('::%eth0');
+      }
       resolve(socket);
     }),
   );
 }
 
-/** Receives on `port`; every datagram is emitted ('datagram') and answered by "reply:" + payload. */
-export async function listen(port: number, reply = true): Promise<void> {
-  const socket = await open(port);
+/** Every datagram is emitted ('datagram') and, with `reply`, answered by "reply:" + payload. */
+function answer(socket: Socket, reply: boolean): void {
   socket.on('message', (data, from) => {
     emit('datagram', data, from.address, from.port);
     if (reply)
@@ -73,22 +83,38 @@ export async function listen(port: number, reply = true): Promise<void> {
   });
 }
 
-/** Sends `payload` from `fromPort` to `address:port`; replies to that socket are emitted as 'reply'. */
-export async function broadcast(
-  address: string,
-  port: number,
-  payload: Buffer,
-  fromPort: number,
-): Promise<void> {
-  let socket = sockets.find((s) => s.address().port === fromPort);
+/** Receives on `port` (see answer()). */
+export async function listen(port: number, reply = true): Promise<void> {
+  answer(await open(port), reply);
+}
+
+/** Joins IPv6 `group` on eth0 and receives on `port` (see answer()). */
+export async function listen6(group: string, port: number, reply = true): Promise<void> {
+  answer(await open(port, 6, group), reply);
+}
+
+/** Sends from the socket of `fromPort` (made on first use); replies to it are emitted as 'reply'. */
+async function sendFrom(family: 4 | 6, fromPort: number, address: string, port: number, payload: Buffer) {
+  const ipFamily = family === 4 ? 'IPv4' : 'IPv6';
+  let socket = sockets.find((s) => s.address().family === ipFamily && s.address().port === fromPort);
   if (!socket) {
-    socket = await open(fromPort);
+    socket = await open(fromPort, family);
     socket.on('message', (data, from) => emit('reply', data, from.address, from.port));
   }
   const s = socket;
   await new Promise<void>((resolve, reject) =>
     s.send(payload, port, address, (e) => (e ? reject(e) : resolve())),
   );
+}
+
+/** Sends `payload` from `fromPort` to `address:port` (a broadcast, usually). */
+export function broadcast(address: string, port: number, payload: Buffer, fromPort: number): Promise<void> {
+  return sendFrom(4, fromPort, address, port, payload);
+}
+
+/** Sends `payload` from `fromPort` to IPv6 `group:port` on eth0. */
+export function multicast6(group: string, port: number, payload: Buffer, fromPort: number): Promise<void> {
+  return sendFrom(6, fromPort, group, port, payload);
 }
 
 /** A raw datagram (a hand-made mesh message) to a unicast address. */

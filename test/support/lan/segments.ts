@@ -4,11 +4,20 @@
 // segment, IPv4 forwarding on, the only namespace with it) has a leg eth-<segment> on each.
 // Unicast crosses segments through the router (hosts' default route), broadcasts never do.
 //   segment i (1-based): 10.78.i.0/24; host N: 10.78.i.N, MAC 02:78:00:0i:00:NN (hex),
-//   bridge port v-<name> (router legs: v-r-<segment>). IPv6 is off everywhere (quiet captures).
+//   bridge port v-<name> (router legs: v-r-<segment>). IPv6 is off everywhere (quiet captures)
+//   unless `ipv6: true`: then segment i is also fd78:i::/64, host N fd78:i::N (no DAD), the router
+//   fd78:i::1 forwarding IPv6, and hosts reach the other segments (fd78::/16) through it.
 // Runs are in the same ledger as TestLan (./runs), torn down the same ways.
 import type { ChildProcess } from 'node:child_process';
 import { HOST_SYSCTLS, SWITCH_SYSCTLS } from './build';
-import { type HostAddressing, type HostSpec, newSuffix, parseHostSpecs, switchNamespace } from './addressing';
+import {
+  type HostAddressing,
+  type HostSpec,
+  eui64LinkLocal,
+  newSuffix,
+  parseHostSpecs,
+  switchNamespace,
+} from './addressing';
 import { probeLan } from './availability';
 import { NsEndpoint, type EndpointOwner } from './endpoint';
 import { waitForExit } from './exec';
@@ -28,6 +37,8 @@ export interface SegmentsOptions {
   readonly segments: readonly SegmentSpec[];
   /** Add the router (default true). */
   readonly router?: boolean;
+  /** IPv6 on (ULA per segment, see the header); default off. */
+  readonly ipv6?: boolean;
 }
 
 const NO_IPV6 = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
@@ -55,6 +66,11 @@ export class Segment extends NsEndpoint {
 
   get gateway(): string {
     return `${this.net}.1`;
+  }
+
+  /** The segment's IPv6 prefix (/64) when the segments have IPv6, e.g. 'fd78:1::'. */
+  get net6(): string {
+    return `fd78:${this.index}::`;
   }
 }
 
@@ -108,8 +124,8 @@ export class TestSegments implements EndpointOwner {
           ns: `${suffix}-${h.name}`,
           mac: `02:78:00:${hex2(s.index)}:00:${hex2(h.n)}`,
           ipv4: `10.78.${s.index}.${h.n}`,
-          ipv6: '',
-          linkLocal: '',
+          ipv6: opts.ipv6 ? `fd78:${s.index}::${h.n.toString(16)}` : '',
+          linkLocal: opts.ipv6 ? eui64LinkLocal(`02:78:00:${hex2(s.index)}:00:${hex2(h.n)}`) : '',
           port: `v-${h.name}`,
           portMac: `02:78:00:${hex2(s.index)}:01:${hex2(h.n)}`,
         },
@@ -117,7 +133,7 @@ export class TestSegments implements EndpointOwner {
     );
     const namespaces = [switchNs, ...(routerNs ? [routerNs] : []), ...hosts.map((h) => h.addressing.ns)];
     const { context, record, removeExitHook } = await buildRun(suffix, mode, namespaces, (ctx) =>
-      build(ctx, switchNs, routerNs, specs, hosts),
+      build(ctx, switchNs, routerNs, specs, hosts, opts.ipv6 === true),
     );
     return new TestSegments(
       context,
@@ -176,7 +192,7 @@ export class TestSegments implements EndpointOwner {
 
 interface BuildHost {
   readonly segment: { readonly name: string; readonly index: number };
-  readonly addressing: { ns: string; mac: string; ipv4: string; port: string; portMac: string };
+  readonly addressing: { ns: string; mac: string; ipv4: string; ipv6: string; port: string; portMac: string };
 }
 
 async function build(
@@ -185,13 +201,16 @@ async function build(
   routerNs: string | undefined,
   segments: readonly { name: string; index: number }[],
   hosts: readonly BuildHost[],
+  ipv6: boolean,
 ): Promise<void> {
   const hostNs = hosts.map((h) => h.addressing.ns);
   await ctx.ipBatch([switchNs, ...(routerNs ? [routerNs] : []), ...hostNs].map((ns) => `netns add ${ns}`));
+  const family = ipv6 ? [] : NO_IPV6;
+  const forward = ['net.ipv4.ip_forward=1', ...(ipv6 ? ['net.ipv6.conf.all.forwarding=1'] : [])];
   await Promise.all([
     ctx.sysctl(switchNs, SWITCH_SYSCTLS),
-    ...hostNs.map((ns) => ctx.sysctl(ns, [...HOST_SYSCTLS, ...NO_IPV6])),
-    ...(routerNs ? [ctx.sysctl(routerNs, [...HOST_SYSCTLS, ...NO_IPV6, 'net.ipv4.ip_forward=1'])] : []),
+    ...hostNs.map((ns) => ctx.sysctl(ns, [...HOST_SYSCTLS, ...family])),
+    ...(routerNs ? [ctx.sysctl(routerNs, [...HOST_SYSCTLS, ...family, ...forward])] : []),
   ]);
   const bridge = (s: { name: string; index: number }): string =>
     `link add br-${s.name} netns ${switchNs} address 02:78:00:${hex2(s.index)}:02:00 type bridge stp_state 0` +
@@ -231,6 +250,8 @@ async function build(
           'link set eth0 up',
           `addr add ${h.addressing.ipv4}/24 broadcast + dev eth0`,
           ...(routerNs ? [`route add default via 10.78.${h.segment.index}.1`] : []),
+          ...(ipv6 ? [`addr add ${h.addressing.ipv6}/64 dev eth0 nodad`] : []),
+          ...(ipv6 && routerNs ? [`route add fd78::/16 via fd78:${h.segment.index}::1`] : []),
         ],
         h.addressing.ns,
       ),
@@ -243,6 +264,7 @@ async function build(
               ...segments.flatMap((s) => [
                 `link set eth-${s.name} up`,
                 `addr add 10.78.${s.index}.1/24 broadcast + dev eth-${s.name}`,
+                ...(ipv6 ? [`addr add fd78:${s.index}::1/64 dev eth-${s.name} nodad`] : []),
               ]),
             ],
             routerNs,

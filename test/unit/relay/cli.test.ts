@@ -61,3 +61,17 @@ test('bad options are errors, not guesses', () => {
   assert.throws(() => parseRelayArgs(['--nope']), /unknown option/);
   assert.throws(() => parseRelayArgs(['-t']), /needs a value/);
 });
+
+test('IPv6 groups: --ipv6-group (repeatable, or a list) or IPV6_GROUP, canonical, multicast only', () => {
+  assert.equal(parseRelayArgs([]).options.ipv6Groups, undefined);
+  assert.deepEqual(parseRelayArgs([], { IPV6_GROUP: 'FF15:0::4B50, ff02::1' }).options.ipv6Groups, [
+    'ff15::4b50',
+    'ff02::1',
+  ]);
+  const flags = parseRelayArgs(['--ipv6-group', 'ff15::4b50', '--ipv6-group=ff05::1,ff02::1'], {
+    IPV6_GROUP: 'ff02::2',
+  });
+  assert.deepEqual(flags.options.ipv6Groups, ['ff15::4b50', 'ff05::1', 'ff02::1']);
+  assert.throws(() => parseRelayArgs(['--ipv6-group', 'fd78:1::10']), /ipv6 group: not an IPv6 multicast/);
+  assert.throws(() => parseRelayArgs([], { IPV6_GROUP: '10.0.0.1' }), /ipv6 group/);
+});
