@@ -9,7 +9,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { parseAllowList } from '../src/service/allow-list';
 import { DEFAULT_METRIC, DEFAULT_REGISTRATION_PORT } from '../src/service/sleep-proxy-service';
 import { registerSleeperSource } from '../src/service/sleeper-directory';
-import { publishChanges, registerAdminRoutes } from './sleep-proxy-admin';
+import { interfaceChoices, publishChanges, registerAdminRoutes } from './sleep-proxy-admin';
 import { SharedProxy, type SleepProxyConfigNode } from './sleep-proxy-shared';
 
 interface SleepProxyConfigDef extends NodeDef {
@@ -25,6 +25,15 @@ interface SleepProxyConfigDef extends NodeDef {
   allow?: string;
   /** Default: <userDir>/sleep-proxy. */
   stateDir?: string;
+}
+
+/**
+ * No interface chosen means the one a user has in mind: the first external Ethernet interface with an
+ * IPv4 address (eth0, enp3s0...; the kernel lists them before docker0 and other bridges added later).
+ */
+function defaultInterface(): string {
+  const external = interfaceChoices().filter((c) => !c.internal && c.mac !== '00:00:00:00:00:00');
+  return (external.find((c) => c.addresses.some((a) => a.includes('.'))) ?? external[0])?.name ?? '';
 }
 
 function intSetting(text: string | undefined, fallback: number, min: number, max: number): number {
@@ -47,7 +56,7 @@ export = function register(RED: NodeAPI): void {
       key: 'intent' | 'portability' | 'marginalPower' | 'totalPower',
       text: string | undefined,
     ) => intSetting(text, DEFAULT_METRIC[key], 10, 99);
-    const ifname = (def.interface ?? '').trim();
+    const ifname = (def.interface ?? '').trim() || defaultInterface();
     node.proxy = new SharedProxy(node.id, def.name || def.proxyName || ifname, {
       ifname,
       stateDir,

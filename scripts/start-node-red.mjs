@@ -1,7 +1,8 @@
 // `npm start`: a local Node-RED with this package installed (linked) into a user directory inside
-// the repository (.node-red-user, ignored by git), opened on the example flow the first time.
-// Listens on 127.0.0.1:1880; HOST, PORT, SPS_NODE_RED_USER_DIR and SPS_NODE_RED (another Node-RED
-// installation) override that.
+// the repository (.node-red-user, ignored by git), with the main example flow (examples/sleep-proxy.json:
+// a sleep proxy on the first external interface, its events in the debug sidebar) deployed the first
+// time. Listens on 127.0.0.1:1880; HOST, PORT, SPS_NODE_RED_USER_DIR and SPS_NODE_RED (another
+// Node-RED installation) override that.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +29,7 @@ if (!existsSync(join(userDir, 'package.json'))) {
   );
 }
 const flows = join(userDir, 'flows.json');
-if (!existsSync(flows)) copyFileSync(join(root, 'examples', 'wake-a-host.json'), flows);
+if (!existsSync(flows)) copyFileSync(join(root, 'examples', 'sleep-proxy.json'), flows);
 
 const settings = join(userDir, 'settings.js');
 if (!existsSync(settings)) {

@@ -2,20 +2,30 @@
 // a test LAN with the sleep proxy nodes and a flow using them; its admin endpoints refuse requests
 // without the right permission; the sleeper host registers the captured Apple registration; headless
 // Chromium (Debian's, driven over the DevTools pipe) opens the editor, opens the "sleep proxy"
-// sidebar tab, sees the sleeper's row, presses Wake and sees the wake event. Screenshots of the
-// sidebar are saved in test/.runs/artifacts/ (SPS_TEST_ARTIFACTS overrides).
+// sidebar tab, sees the sleeper's row, presses Wake and sees the wake event. The browser is Debian's
+// chromium driven by playwright-core from an agent inside the proxy host (editor-browser-agent.ts).
+// Screenshots of the sidebar are saved in test/.runs/artifacts/ (SPS_TEST_ARTIFACTS overrides).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { lanUnavailableReason, TestLan, toolUnavailableReason, type LanHost } from '../support/lan';
+import {
+  lanUnavailableReason,
+  TestLan,
+  toolUnavailableReason,
+  type LanHost,
+  type NodeChild,
+} from '../support/lan';
 import { fixturePath, repoRoot } from '../support/paths';
 import { udpDatagrams } from '../support/udp-payloads';
 import type * as Client from '../integration/agents/registration-client-agent';
-import { CdpPipe } from './cdp-pipe';
+import type * as Browser from './editor-browser-agent';
 
+const BROWSER = join(__dirname, 'editor-browser-agent.js');
+const CHROMIUM = '/usr/bin/chromium';
+const SIDEBAR = '#red-ui-sidebar';
 const CLIENT = join(__dirname, '..', 'integration', 'agents', 'registration-client-agent.js');
 const SLEEPER_MAC = '02:53:50:00:00:0a';
 const PORT = 5354;
@@ -81,13 +91,17 @@ function userDirectory(): string {
 
 describe(
   'the sleep proxy sidebar in the editor (headless Chromium)',
-  { skip: lanUnavailableReason() ?? toolUnavailableReason('chromium', 'curl') },
+  {
+    skip:
+      lanUnavailableReason() ??
+      toolUnavailableReason('curl') ??
+      (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} missing (apt-get install chromium)`),
+  },
   () => {
     let lan: TestLan;
     let proxyHost: LanHost;
     let red: ChildProcess;
-    let chromium: ChildProcess | undefined;
-    let cdp: CdpPipe;
+    let browser: NodeChild<typeof Browser> | undefined;
     let userDir: string;
     let log = '';
     const base = `http://127.0.0.1:${HTTP_PORT}`;
@@ -129,7 +143,7 @@ describe(
       assert.match(log, /sleep proxy running on eth0/, log);
     });
     after(async () => {
-      chromium?.kill('SIGKILL');
+      browser?.kill();
       if (red && red.exitCode === null) {
         const exited = new Promise((r) => red.once('exit', r));
         red.kill('SIGTERM');
@@ -162,67 +176,59 @@ describe(
       await lan.host('sleeper').sleep(); // else its own traffic tells the proxy it is awake
 
       const admin = await token('admin', 'admin-pw', '*');
-      const profile = mkdtempSync(join(tmpdir(), 'sps-chromium-'));
-      chromium = proxyHost.spawn(
-        'chromium',
-        [
-          ...['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--remote-debugging-pipe'],
-          ...[`--user-data-dir=${profile}`, '--window-size=1400,900', 'about:blank'],
-        ],
-        { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
-      );
-      cdp = new CdpPipe(chromium);
+      browser = await proxyHost.runNode<typeof Browser>(BROWSER);
+      const row = `.sleep-proxy-sleeper[data-sleeper="${SLEEPER_MAC}"]`;
       try {
-        await cdp.attach();
-        await cdp.send('Page.navigate', { url: `${base}/?access_token=${admin}` });
-        await cdp.waitFor(
+        await browser.call('open', `${base}/?access_token=${admin}`);
+        await browser.call(
+          'waitFor',
           "typeof RED !== 'undefined' && RED.sidebar && RED.sidebar.containsTab('sleep-proxy') && RED.nodes.getType('sleep proxy') !== undefined && $('#red-ui-loading-progress').is(':hidden')",
           30_000,
-          'editor with the sleep proxy tab',
         );
         // Shown again on every poll: the editor may still switch to its own tab while it loads.
-        const row = await cdp.waitFor<string>(
-          `(() => { RED.sidebar.show('sleep-proxy'); const r = document.querySelector('.sleep-proxy-sleeper[data-sleeper="${SLEEPER_MAC}"]');
+        const text = (await browser.call(
+          'waitFor',
+          `(() => { RED.sidebar.show('sleep-proxy'); const r = document.querySelector('${row}');
              return r && r.offsetParent !== null ? r.innerText : ''; })()`,
           10_000,
-          'sleeper row',
-        );
-        assert.match(row, /state: (probing|proxied)/);
-        assert.match(row, new RegExp(lan.host('sleeper').ipv4.replace(/\./g, '\\.')));
-        assert.match(row, /lease: \d/);
+        )) as string;
+        assert.match(text, /state: (probing|proxied)/);
+        assert.match(text, new RegExp(lan.host('sleeper').ipv4.replace(/\./g, '\\.')));
+        assert.match(text, /lease: \d/);
         mkdirSync(artifacts, { recursive: true });
-        writeFileSync(join(artifacts, 'sleep-proxy-sidebar.png'), await cdp.screenshot());
+        writeFileSync(join(artifacts, 'sleep-proxy-sidebar.png'), await browser.call('screenshot', SIDEBAR));
 
-        await cdp.evaluate(
-          `document.querySelector('.sleep-proxy-sleeper[data-sleeper="${SLEEPER_MAC}"] button').click()`,
-        );
-        const event = await cdp.waitFor<string>(
+        await browser.call('click', `${row} button`);
+        const event = (await browser.call(
+          'waitFor',
           "[...document.querySelectorAll('.sleep-proxy-event')].map((e) => e.innerText).find((t) => / wake /.test(t)) || ''",
           10_000,
-          'wake event in the sidebar',
-        );
+        )) as string;
         assert.match(event, /wake .*: command/);
-        await cdp.waitFor(
-          `document.querySelector('.sleep-proxy-sleeper[data-sleeper="${SLEEPER_MAC}"]').innerText.includes('state: waking')`,
+        await browser.call(
+          'waitFor',
+          `document.querySelector('${row}').innerText.includes('state: waking')`,
           5000,
-          'waking state',
         );
-        writeFileSync(join(artifacts, 'sleep-proxy-sidebar-waking.png'), await cdp.screenshot());
+        writeFileSync(
+          join(artifacts, 'sleep-proxy-sidebar-waking.png'),
+          await browser.call('screenshot', SIDEBAR),
+        );
       } catch (error) {
         mkdirSync(artifacts, { recursive: true });
-        writeFileSync(join(artifacts, 'sleep-proxy-sidebar-failure.png'), await cdp.screenshot());
-        const text = await cdp
-          .evaluate<string>(
+        const shot = await browser.call('screenshot').catch(() => undefined);
+        if (shot) writeFileSync(join(artifacts, 'sleep-proxy-sidebar-failure.png'), shot);
+        const text = await browser
+          .call(
+            'evaluate',
             "(document.querySelector('.sleep-proxy-sidebar') || document.body).innerText + ' keys: ' + [...document.querySelectorAll('.sleep-proxy-sleeper')].map((e) => e.getAttribute('data-sleeper') + '/' + (e.offsetParent !== null)).join()",
           )
           .catch((e: Error) => e.message);
-        throw new Error(`${(error as Error).message}; sidebar: ${text}; Node-RED log:\n${log}`);
+        throw new Error(`${(error as Error).message}; sidebar: ${String(text)}; Node-RED log:\n${log}`);
       } finally {
-        const exited = new Promise((r) => chromium!.once('exit', r));
-        await cdp.close();
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-        if (chromium.exitCode === null && chromium.signalCode === null) chromium.kill('SIGKILL');
-        rmSync(profile, { recursive: true, force: true });
+        await browser.call('shutdown').catch(() => undefined);
+        await browser.close(5000);
+        browser = undefined;
       }
     });
   },

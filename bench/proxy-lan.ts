@@ -1,0 +1,92 @@
+// The stage every LAN row shares: a fresh test LAN (proxy .2, sleeper .10, waker .20), the
+// `sleep-proxy` command running in the proxy host, and sleepers registered with it and taken over.
+// The real sleeper registers its IPv4 and IPv6 (reverse PTRs for both) and then goes to sleep;
+// `virtual` sleepers (10.77.0.100 + i, MAC 02:77:00:00:02:<i>) exist only in the registry, so the
+// proxy takes them over at once and each can be woken once (one fresh first SYN per trial).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ipv6ToBytes } from '../src/wire/address';
+import { DnsClass, type DnsRecord } from '../src/wire/dns';
+import { reverseNameFor } from '../src/wire/dns-name';
+import { DnsType } from '../src/wire/dns-rdata';
+import { encodeRegistration } from '../src/wire/sps-registration';
+import { sleeperRecords, type SleeperSpec } from '../test/integration/sleeper-registration';
+import type * as Client from '../test/integration/agents/sps-client-agent';
+import { TestLan, type LanHost } from '../test/support/lan';
+import { startSleepProxy, type SleepProxyProcess } from '../test/support/sleep-proxy-process';
+
+export const PORT = 5354;
+export const AGENTS = join(__dirname, '..', 'test', 'integration', 'agents');
+const CLIENT = join(AGENTS, 'sps-client-agent.js');
+
+export interface ProxyLan {
+  readonly lan: TestLan;
+  readonly proxyHost: LanHost;
+  readonly sleeper: LanHost;
+  readonly waker: LanHost;
+  readonly proxy: SleepProxyProcess;
+  readonly virtual: readonly SleeperSpec[];
+  close(): Promise<void>;
+}
+
+export const virtualSleeper = (i: number): SleeperSpec => ({
+  host: `virtual${i}`,
+  ipv4: `10.77.0.${100 + i}`,
+  mac: `02:77:00:00:02:${i.toString(16).padStart(2, '0')}`,
+  id: 0x7000 + i,
+  services: [{ instance: `virtual${i} ssh`, type: '_ssh._tcp', port: 22 }],
+});
+
+/** A registration for `spec` that also claims `ipv6` (its ip6.arpa PTR). */
+export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
+  const records: DnsRecord[] = sleeperRecords(spec);
+  const bytes = ipv6 ? ipv6ToBytes(ipv6) : undefined;
+  if (bytes) {
+    const target = `${spec.host}.local`;
+    const unique = { class: DnsClass.IN, cacheFlush: true, ttl: 120 } as const;
+    records.push(
+      { name: reverseNameFor(bytes), type: DnsType.PTR, data: { kind: 'name', target }, ...unique },
+      { name: target, type: DnsType.AAAA, data: { kind: 'aaaa', address: ipv6 }, ...unique },
+    );
+  }
+  return encodeRegistration({
+    id: spec.id ?? 0x5150,
+    owner: { version: 0, seq: spec.seq ?? 1, hostMac: spec.mac, wakeMac: spec.mac },
+    lease: spec.lease ?? 7200,
+    records,
+  });
+}
+
+/** Builds the stage; `virtualCount` extra sleepers beside the real one. */
+export async function proxyLan(virtualCount = 0): Promise<ProxyLan> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sps-bench-'));
+  const lan = await TestLan.create();
+  const close = async () => {
+    await lan.destroy();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const [proxyHost, sleeper, waker] = ['proxy', 'sleeper', 'waker'].map((n) => lan.host(n));
+    const proxy = await startSleepProxy(proxyHost, { stateDir, port: PORT });
+    const spec: SleeperSpec = {
+      host: 'sleeper',
+      ipv4: sleeper.ipv4,
+      mac: sleeper.mac,
+      services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
+    };
+    const virtual = Array.from({ length: virtualCount }, (_, i) => virtualSleeper(i));
+    const payloads = [registrationWithIpv6(spec, sleeper.ipv6), ...virtual.map((v) => registrationWithIpv6(v))];
+    const client = await sleeper.runNode<typeof Client>(CLIENT);
+    const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
+    await client.close();
+    if (replies.length !== payloads.length) throw new Error(`${replies.length}/${payloads.length} registrations answered`);
+    await sleeper.sleep();
+    const held = [sleeper.ipv4, sleeper.ipv6, ...virtual.map((v) => v.ipv4)];
+    await Promise.all(held.map((a) => proxy.event('takeover', 20_000, (l) => l.address === a)));
+    return { lan, proxyHost, sleeper, waker, proxy, virtual, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
