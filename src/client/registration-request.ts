@@ -44,7 +44,8 @@ function addressBytes(address: string): Buffer | undefined {
 
 function toUpdateRecord(r: MdnsRecord): DnsRecord {
   // An empty TXT must still hold one empty string (RFC 6763 §6.1): zero-length RDATA is skipped by SPSes.
-  const data = r.data.kind === 'txt' && r.data.strings.length === 0 ? { ...r.data, strings: [Buffer.alloc(0)] } : r.data;
+  const data =
+    r.data.kind === 'txt' && r.data.strings.length === 0 ? { ...r.data, strings: [Buffer.alloc(0)] } : r.data;
   return { name: r.name, type: r.type, class: DnsClass.IN, cacheFlush: r.unique, ttl: r.ttl, data };
 }
 
@@ -56,7 +57,8 @@ export function hostRecords(hostname: string, addresses: readonly string[]): Dns
     const bytes = addressBytes(address);
     if (!bytes) continue;
     const text = withoutScope(address);
-    const data = bytes.length === 4 ? { kind: 'a' as const, address: text } : { kind: 'aaaa' as const, address: text };
+    const data =
+      bytes.length === 4 ? { kind: 'a' as const, address: text } : { kind: 'aaaa' as const, address: text };
     const type = bytes.length === 4 ? DnsType.A : DnsType.AAAA;
     records.push({ name: host, type, class: DnsClass.IN, cacheFlush: true, ttl: HOST_RECORD_TTL, data });
     records.push({
