@@ -20,12 +20,23 @@ export const PORT = 5354;
 export const AGENTS = join(__dirname, '..', 'test', 'integration', 'agents');
 const CLIENT = join(AGENTS, 'sps-client-agent.js');
 
-export interface ProxyLan {
+/** How a row runs the proxy: the `sleep-proxy` command, or the service inside a bench agent. */
+export interface ProxyStarter<P> {
+  start(host: LanHost, stateDir: string): Promise<P>;
+  takeover(proxy: P, address: string, timeoutMs: number): Promise<unknown>;
+}
+
+export const cliProxy: ProxyStarter<SleepProxyProcess> = {
+  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT }),
+  takeover: (proxy, address, timeoutMs) => proxy.event('takeover', timeoutMs, (l) => l.address === address),
+};
+
+export interface ProxyLan<P = SleepProxyProcess> {
   readonly lan: TestLan;
   readonly proxyHost: LanHost;
   readonly sleeper: LanHost;
   readonly waker: LanHost;
-  readonly proxy: SleepProxyProcess;
+  readonly proxy: P;
   readonly virtual: readonly SleeperSpec[];
   close(): Promise<void>;
 }
@@ -42,7 +53,7 @@ export const virtualSleeper = (i: number): SleeperSpec => ({
 export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
   const records: DnsRecord[] = sleeperRecords(spec);
   const bytes = ipv6 ? ipv6ToBytes(ipv6) : undefined;
-  if (bytes) {
+  if (bytes && ipv6) {
     const target = `${spec.host}.local`;
     const unique = { class: DnsClass.IN, cacheFlush: true, ttl: 120 } as const;
     records.push(
@@ -59,7 +70,7 @@ export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
 }
 
 /** Builds the stage; `virtualCount` extra sleepers beside the real one. */
-export async function proxyLan(virtualCount = 0): Promise<ProxyLan> {
+export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): Promise<ProxyLan<P>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sps-bench-'));
   const lan = await TestLan.create();
   const close = async () => {
@@ -68,7 +79,7 @@ export async function proxyLan(virtualCount = 0): Promise<ProxyLan> {
   };
   try {
     const [proxyHost, sleeper, waker] = ['proxy', 'sleeper', 'waker'].map((n) => lan.host(n));
-    const proxy = await startSleepProxy(proxyHost, { stateDir, port: PORT });
+    const proxy = await starter.start(proxyHost, stateDir);
     const spec: SleeperSpec = {
       host: 'sleeper',
       ipv4: sleeper.ipv4,
@@ -76,14 +87,18 @@ export async function proxyLan(virtualCount = 0): Promise<ProxyLan> {
       services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
     };
     const virtual = Array.from({ length: virtualCount }, (_, i) => virtualSleeper(i));
-    const payloads = [registrationWithIpv6(spec, sleeper.ipv6), ...virtual.map((v) => registrationWithIpv6(v))];
+    const payloads = [
+      registrationWithIpv6(spec, sleeper.ipv6),
+      ...virtual.map((v) => registrationWithIpv6(v)),
+    ];
     const client = await sleeper.runNode<typeof Client>(CLIENT);
     const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
     await client.close();
-    if (replies.length !== payloads.length) throw new Error(`${replies.length}/${payloads.length} registrations answered`);
+    if (replies.length !== payloads.length)
+      throw new Error(`${replies.length}/${payloads.length} registrations answered`);
     await sleeper.sleep();
     const held = [sleeper.ipv4, sleeper.ipv6, ...virtual.map((v) => v.ipv4)];
-    await Promise.all(held.map((a) => proxy.event('takeover', 20_000, (l) => l.address === a)));
+    await Promise.all(held.map((a) => starter.takeover(proxy, a, 20_000)));
     return { lan, proxyHost, sleeper, waker, proxy, virtual, close };
   } catch (error) {
     await close();

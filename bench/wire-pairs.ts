@@ -32,7 +32,27 @@ export function pairLatencies(
   return { latenciesMs, unanswered: unanswered + open.size };
 }
 
-const ipv4At = (b: Buffer, at: number) => `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+const macHex = (mac: string) => mac.replace(/:/g, '').toLowerCase();
+
+/**
+ * Keeps only the exchange of `client`: requests it sent and replies addressed to it, so the
+ * responder's own announcements and probes (gratuitous ARP, unsolicited NA) are not taken for
+ * either.
+ */
+export function exchangesOf(
+  clientMac: string,
+  classify: (frame: Buffer) => FrameClass | undefined,
+): (frame: Buffer) => FrameClass | undefined {
+  const mac = macHex(clientMac);
+  return (frame) => {
+    const c = classify(frame);
+    if (!c) return undefined;
+    const side = frame.subarray(c.kind === 'request' ? 6 : 0, c.kind === 'request' ? 12 : 6);
+    return side.toString('hex') === mac ? c : undefined;
+  };
+}
+
+export const ipv4At = (b: Buffer, at: number) => `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 
 /** ARP request "who has T" and the reply "T is at", keyed by T. */
 export function arpClass(frame: Buffer): FrameClass | undefined {

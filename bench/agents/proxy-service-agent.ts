@@ -1,0 +1,49 @@
+// Bench agent, run in the proxy host: the sleep proxy service in this process (what `sleep-proxy`
+// runs), so a row can read what the command does not print: the link socket's counters (frames
+// the kernel filter let through to JavaScript) and this process's CPU time from /proc/self/stat.
+import { readFileSync } from 'node:fs';
+import type { LinkSocket, LinkStats } from '../../src/io/link';
+import { SleepProxyService } from '../../src/service/sleep-proxy-service';
+
+let service: SleepProxyService | undefined;
+const takenOver = new Set<string>();
+const waiters = new Map<string, () => void>();
+
+export async function start(ifname: string, stateDir: string, port: number): Promise<number> {
+  service = await SleepProxyService.start({ ifname, stateDir, port, name: 'Bench Proxy' });
+  service.on('event', (event) => {
+    if (event.type !== 'takeover') return;
+    takenOver.add(event.address);
+    waiters.get(event.address)?.();
+  });
+  return process.pid;
+}
+
+export function takeover(address: string, timeoutMs: number): Promise<void> {
+  if (takenOver.has(address)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no takeover of ${address} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    waiters.set(address, () => (clearTimeout(timer), resolve()));
+  });
+}
+
+export interface Sample {
+  readonly link: LinkStats;
+  /** utime + stime of this process, in clock ticks. */
+  readonly cpuTicks: number;
+}
+
+export function sample(): Sample {
+  // the service keeps its link private; the bench reads its counters and nothing else
+  const link = (Reflect.get(service!, 'link') as LinkSocket).stats();
+  // fields after the ")" of comm: state is field 3, utime 14, stime 15
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return { link, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+export async function shutdown(): Promise<void> {
+  await service?.close();
+}
