@@ -1,11 +1,12 @@
 // The "sleep-proxy-config" config node: one sleep proxy on one interface (name, metric, registration
-// port, lease cap, allow-list, state directory), shared by every "sleep proxy" flow node that names
-// it. It starts the SleepProxyService, logs why it could not (the flow nodes show it as a red
-// status; the runtime keeps running), offers its sleepers to the wake on lan node by name, and on
-// close (redeploy, stop) closes the service: the journal in the state directory brings the sleepers
-// back when the next one starts.
+// port, lease cap, allow-list, state directory, watched hosts: issue 7, src/core/watch.ts), shared by
+// every "sleep proxy" flow node that names it. It starts the SleepProxyService, logs why it could not
+// (the flow nodes show it as a red status; the runtime keeps running), offers its sleepers to the wake
+// on lan node by name, and on close (redeploy, stop) closes the service: the journal in the state
+// directory brings the sleepers back when the next one starts.
 import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { describeHost, type HostDescription } from '../src/core/manual-registration';
 import { parseAllowList } from '../src/service/allow-list';
 import { DEFAULT_METRIC, DEFAULT_REGISTRATION_PORT } from '../src/service/sleep-proxy-service';
 import { registerSleeperSource } from '../src/service/sleeper-directory';
@@ -25,6 +26,32 @@ interface SleepProxyConfigDef extends NodeDef {
   allow?: string;
   /** Default: <userDir>/sleep-proxy. */
   stateDir?: string;
+  /** Watched hosts (issue 7): a JSON list of host descriptions, as the `sleep` command takes them. */
+  hosts?: string;
+  /** Seconds between probes of an awake watched host. */
+  watchInterval?: string;
+  /** Seconds of silence after which a watched host is asleep. */
+  watchSilence?: string;
+}
+
+/** The valid host descriptions of the config's JSON list, and a warning per invalid entry. */
+function parseWatchedHosts(text: string | undefined): { hosts: HostDescription[]; invalid: string[] } {
+  if (!text?.trim()) return { hosts: [], invalid: [] };
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (error) {
+    return { hosts: [], invalid: [`not JSON: ${(error as Error).message}`] };
+  }
+  if (!Array.isArray(list)) return { hosts: [], invalid: ['not a list of hosts'] };
+  const hosts: HostDescription[] = [];
+  const invalid: string[] = [];
+  list.forEach((entry, i) => {
+    const d = describeHost(entry);
+    if (d.ok) hosts.push(d.value);
+    else invalid.push(`host ${i + 1}: ${d.error}`);
+  });
+  return { hosts, invalid };
 }
 
 /**
@@ -57,6 +84,8 @@ export = function register(RED: NodeAPI): void {
       text: string | undefined,
     ) => intSetting(text, DEFAULT_METRIC[key], 10, 99);
     const ifname = (def.interface ?? '').trim() || defaultInterface();
+    const watched = parseWatchedHosts(def.hosts);
+    for (const problem of watched.invalid) node.warn(`watched hosts: ${problem}`);
     node.proxy = new SharedProxy(node.id, def.name || def.proxyName || ifname, {
       ifname,
       stateDir,
@@ -71,6 +100,13 @@ export = function register(RED: NodeAPI): void {
       },
       limits: def.maxLease ? { maxLeaseSeconds: intSetting(def.maxLease, 86_400, 60, 86_400) } : undefined,
       allow,
+      watch: {
+        hosts: watched.hosts,
+        policy: {
+          probeIntervalMs: intSetting(def.watchInterval, 10, 1, 3600) * 1000,
+          silenceMs: intSetting(def.watchSilence, 60, 1, 86_400) * 1000,
+        },
+      },
     });
     const proxy = node.proxy;
     proxy.on('warning', (message) => node.warn(message));

@@ -6,6 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { Node } from 'node-red';
 import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
+import type { HostDescription } from '../src/core/manual-registration';
+import type { HostRegistrationOutcome } from '../src/core/options';
 import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
 import { SleepProxyService, type SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
 
@@ -119,6 +121,11 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
   release(target: string): SleeperRow | undefined {
     const view = this.running().release(target);
     return view && this.row(view);
+  }
+
+  /** Proxies a host described by a flow (validated with describeHost); throws when not running. */
+  sleep(host: HostDescription): HostRegistrationOutcome {
+    return this.running().sleep(host);
   }
 
   /** Throws why commands cannot be carried out now (failed, starting, closed). */

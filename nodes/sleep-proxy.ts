@@ -1,11 +1,13 @@
 // The "sleep proxy" flow node: the shared proxy of its config node seen from a flow. Output: one
 // message per engine event (msg.topic = event type, msg.payload = the sleeper, plus reason / via /
 // address where the event has one), optionally only some event types. Input: commands in msg.topic or
-// msg.payload.command: wake / release (msg.payload.target or a string payload) and list. A command
-// that cannot be carried out ends in done(err), so a Catch node sees it. Status: green "n sleeping",
+// msg.payload.command: wake / release (msg.payload.target or a string payload), list, and sleep (a
+// host without a Bonjour client described in msg.payload, proxied like a registration: issue 7). A
+// command that cannot be carried out ends in done(err), so a Catch node sees it. Status: green "n sleeping",
 // yellow while a sleeper is being woken, red with the reason when the proxy cannot run.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { ProxyEventType } from '../src/core/events';
+import { describeHost } from '../src/core/manual-registration';
 import {
   eventMessage,
   type ProxyEventMessage,
@@ -83,8 +85,15 @@ export = function register(RED: NodeAPI): void {
       const { command, target } = commandOf(msg);
       if (!COMMANDS.includes(command as Command))
         throw new Error(`sleep proxy: unknown command "${command ?? ''}" (wake, release, list or sleep)`);
-      if (command === 'sleep')
-        throw new Error('sleep proxy: "sleep" (a host described in the flow) is not supported yet');
+      if (command === 'sleep') {
+        const host = describeHost(msg.payload);
+        if (!host.ok) throw new Error(`sleep proxy: sleep: ${host.error}`);
+        const outcome = proxy!.sleep(host.value);
+        if (!outcome.accepted)
+          throw new Error(`sleep proxy: sleep: ${host.value.name} refused (${outcome.reason ?? 'unknown'})`);
+        showStatus();
+        return;
+      }
       if (command === 'list') {
         proxy!.ensureRunning();
         send({ ...msg, topic: 'list', payload: proxy!.list() });

@@ -7,12 +7,13 @@ import { ARD_PORT, IPSEC_NAT_T_PORT } from './wake';
 const sortedStrings = (set: Set<string>): string[] => [...set].sort();
 const sortedNumbers = (set: Set<number>): number[] => [...set].sort((a, b) => a - b);
 
-export function captureSet(registry: Registry): CaptureSet {
+/** `watched`: MACs of watched hosts (watch.ts), whose every frame says they are awake. */
+export function captureSet(registry: Registry, watched: Iterable<string> = []): CaptureSet {
   const ipv4 = new Set<string>();
   const ipv6 = new Set<string>();
   const tcpPorts = new Set<number>();
   const udpPorts = new Set<number>();
-  const macs = new Set<string>();
+  const macs = new Set<string>(watched);
   for (const s of registry.sleepers.values()) {
     for (const claim of s.claims.values()) (claim.family === 4 ? ipv4 : ipv6).add(claim.address);
     for (const p of s.tcpPorts) tcpPorts.add(p);

@@ -44,10 +44,12 @@ export type WakeReason =
   | { readonly kind: 'command' };
 
 /** How the owner was seen awake. */
-export type WokeVia = 'owner-option' | 'arp' | 'ndp' | 'mdns' | 'registration';
+export type WokeVia = 'owner-option' | 'arp' | 'ndp' | 'mdns' | 'registration' | 'traffic';
 
 export type ProxyEvent =
   | { readonly type: 'registered'; readonly sleeper: SleeperView }
+  /** A watched host went silent and is being registered (watch.ts). */
+  | { readonly type: 'asleep'; readonly sleeper: SleeperView }
   | { readonly type: 'renewed'; readonly sleeper: SleeperView }
   | { readonly type: 'takeover'; readonly sleeper: SleeperView; readonly address: string }
   | { readonly type: 'wake'; readonly sleeper: SleeperView; readonly reason: WakeReason }

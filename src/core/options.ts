@@ -1,5 +1,6 @@
 // The engine's configuration and its I/O-facing shapes: limits and policy with their defaults, the
 // endpoint of a datagram, the outcome of a registration, and the drop counters.
+import type { SleeperView } from './events';
 import type { ProxyLimits } from './registration';
 import { DEFAULT_WOKE_GRACE_MS, type HeuristicPolicy } from './owner';
 import type { WakePolicy } from './wake';
@@ -48,6 +49,15 @@ export interface RegistrationOutcome {
   readonly reply?: Buffer;
   readonly accepted: boolean;
   readonly reason?: string;
+}
+
+/** The outcome of SleepProxy.registerHost. */
+export interface HostRegistrationOutcome {
+  readonly accepted: boolean;
+  /** Why not: 'own-mac', 'records-cap' or 'addresses-cap'. */
+  readonly reason?: string;
+  /** The sleeper as held now (absent when the description held nothing to proxy). */
+  readonly sleeper?: SleeperView;
 }
 
 export interface FrameInfo {

@@ -48,6 +48,8 @@ export class Sleeper {
   readonly claims = new Map<string, AddressClaim>();
   tcpPorts = new Set<number>();
   udpPorts = new Set<number>();
+  /** TCP ports that wake the host without an SRV (a host described by a flow or the config, issue 7). */
+  wakePorts: readonly number[] = [];
   /** Rdata of the unique records by recordKey, for "identical record" checks. */
   uniqueRdata = new Map<string, Buffer[]>();
   wake: WakeSchedule | undefined;
@@ -83,7 +85,7 @@ export class Sleeper {
 
   /** Recomputes ports and the unique-record index after `records` changed. */
   reindex(): void {
-    this.tcpPorts = new Set();
+    this.tcpPorts = new Set(this.wakePorts);
     this.udpPorts = new Set();
     this.uniqueRdata = new Map();
     for (const r of this.records) {

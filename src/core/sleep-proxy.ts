@@ -27,6 +27,7 @@ import type { CaptureSet, ProxyAction } from './actions';
 import { captureSet, sameCaptureSet } from './capture';
 import type { ProxyEvent, SleeperView, WakeReason, WokeVia } from './events';
 import { leaseEndFor, leaseExpired } from './lease';
+import { type HostDescription, manualRegistration } from './manual-registration';
 import { ownerOptionClears, ownerTrafficMeansAwake } from './owner';
 import {
   DEFAULT_LIMITS,
@@ -38,12 +39,14 @@ import {
 } from './registration';
 import { isAddressRecord, recordKey, Registry, Sleeper } from './registry';
 import { type ProxySnapshot, SNAPSHOT_VERSION, sleeperFromSnapshot, sleeperSnapshot } from './snapshot';
-import { AddressClaim, handBackFrame, takeoverFrame } from './takeover';
+import { AddressClaim, handBackFrame, probeFrame, takeoverFrame } from './takeover';
+import { DEFAULT_WATCH_POLICY, HostWatch, type WatchPolicy } from './watch';
 import { tcpWakeReason, udpWakeReason, wakeRoundActions, WakeSchedule } from './wake';
 import {
   DEFAULT_POLICY,
   type Endpoint,
   type FrameInfo,
+  type HostRegistrationOutcome,
   type ProxyCounters,
   type ProxyPolicy,
   type RegistrationOutcome,
@@ -54,6 +57,7 @@ export { DEFAULT_POLICY } from './options';
 export type {
   Endpoint,
   FrameInfo,
+  HostRegistrationOutcome,
   ProxyCounters,
   ProxyPolicy,
   RegistrationOutcome,
@@ -80,6 +84,8 @@ export class SleepProxy {
   private events: ProxyEvent[] = [];
   private capture: CaptureSet | undefined;
   private readonly multicast = new Map<string, number>();
+  /** Watched hosts by MAC (watch.ts). */
+  private readonly watches = new Map<string, HostWatch>();
 
   constructor(options: SleepProxyOptions) {
     const mac = normalizeMac(options.mac);
@@ -115,6 +121,54 @@ export class SleepProxy {
     }
     const reg = parsed.value;
     if (reg.owner.hostMac === this.mac) return this.ignored('own-mac');
+    const admitted = this.admit(reg, undefined, now);
+    if (admitted.refusal) {
+      const reply =
+        this.policy.refusedReply === 'refused'
+          ? encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.REFUSED })
+          : undefined;
+      return { reply, accepted: false, reason: admitted.refusal };
+    }
+    return {
+      reply: encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.NOERROR, lease: admitted.granted }),
+      accepted: true,
+    };
+  }
+
+  /**
+   * Registers a host without a Bonjour client (issue 7: a flow's `sleep` command, a watched host) the
+   * way a registration from it would be: same caps, probing, takeover, lease, events and journal.
+   * Every call is a new registration message (the lease is renewed). Throws nothing; a refusal or
+   * our own MAC comes back as `reason`.
+   */
+  registerHost(desc: HostDescription, now: number): HostRegistrationOutcome {
+    if (desc.mac === this.mac || desc.wakeMac === this.mac) return { accepted: false, reason: 'own-mac' };
+    const existing = this.registry.get(desc.mac);
+    const manual = manualRegistration(desc, existing?.seq ?? 0);
+    const reg: SpsRegistrationRepr = {
+      id: ((existing?.messageId ?? 0) + 1) & 0xffff,
+      zoneCount: 0,
+      prerequisiteCount: 0,
+      owner: manual.owner,
+      lease: manual.lease,
+      records: manual.records,
+      proxiedAddresses: manual.proxiedAddresses,
+      skippedRecords: 0,
+      skipped: [],
+      optCount: 0,
+    };
+    const admitted = this.admit(reg, manual.wakePorts, now);
+    if (admitted.refusal) return { accepted: false, reason: admitted.refusal };
+    const s = this.registry.get(desc.mac);
+    return { accepted: true, sleeper: s?.view(this.ifname) };
+  }
+
+  /** Caps, lease grant and acceptance of a parsed (or built) registration. */
+  private admit(
+    reg: SpsRegistrationRepr,
+    wakePorts: readonly number[] | undefined,
+    now: number,
+  ): { refusal?: RegistrationRefusal; granted: number } {
     let existing = this.registry.get(reg.owner.hostMac);
     // The owner is talking to us, so it is awake: finish the wake sequence before taking the new one.
     if (existing?.wake) {
@@ -124,20 +178,13 @@ export class SleepProxy {
     const refusal = this.checkCaps(reg, existing, now);
     if (refusal) {
       this.counters.refused++;
-      const reply =
-        this.policy.refusedReply === 'refused'
-          ? encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.REFUSED })
-          : undefined;
-      return { reply, accepted: false, reason: refusal };
+      return { refusal, granted: 0 };
     }
     this.counters.registrations++;
     const granted = grantLease(reg.lease, this.limits);
     // Nothing to proxy (every record skipped, or none sent): answered, like Apple, but nothing is held.
-    if (existing || reg.records.length > 0) this.accept(reg, existing, granted, now);
-    return {
-      reply: encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.NOERROR, lease: granted }),
-      accepted: true,
-    };
+    if (existing || reg.records.length > 0) this.accept(reg, existing, granted, now, wakePorts);
+    return { granted };
   }
 
   private ignored(reason: string): RegistrationOutcome {
@@ -164,6 +211,7 @@ export class SleepProxy {
     existing: Sleeper | undefined,
     granted: number,
     now: number,
+    wakePorts?: readonly number[],
   ): void {
     const { owner } = reg;
     const sameMessage = existing?.messageId === reg.id;
@@ -187,13 +235,15 @@ export class SleepProxy {
     const oldCount = existing ? s.records.length : 0;
     const oldWakeMac = s.wakeMac;
     const ownerChanged = s.wakeMac !== owner.wakeMac || s.seq !== owner.seq;
+    const portsChanged = wakePorts !== undefined && wakePorts.join() !== s.wakePorts.join();
+    if (wakePorts) s.wakePorts = [...wakePorts];
     s.wakeMac = owner.wakeMac;
     s.password = owner.password ?? s.password;
     s.seq = owner.seq;
     s.messageId = reg.id;
     s.registeredAt = now;
     // A retransmission (same ID, nothing new) neither renews the lease nor touches the journal.
-    const changed = !existing || merged.changed || !sameMessage || ownerChanged;
+    const changed = !existing || merged.changed || !sameMessage || ownerChanged || portsChanged;
     if (!existing || !sameMessage) s.leaseEnd = leaseEndFor(now, granted);
     s.records = merged.records;
     s.reindex();
@@ -253,7 +303,7 @@ export class SleepProxy {
   }
 
   private updateCapture(): void {
-    const set = captureSet(this.registry);
+    const set = captureSet(this.registry, this.watches.keys());
     if (sameCaptureSet(this.capture, set)) return;
     this.capture = set;
     this.actions.push({ type: 'capture', set });
@@ -277,6 +327,7 @@ export class SleepProxy {
     }
     const f = parsed.value;
     if (f.eth.src === this.mac) return;
+    this.watchedActivity(f, now);
     switch (f.kind) {
       case 'arp':
         return this.handleArp(f, now);
@@ -433,7 +484,7 @@ export class SleepProxy {
     const wake = s.wake;
     if (!wake) return;
     for (let step = wake.fire(now); step; step = s.wake ? wake.fire(now) : undefined) {
-      if (step === 'failed') return this.wakeFailed(s, wake.reason);
+      if (step === 'failed') return this.wakeFailed(s, wake.reason, now);
       const ipv6 = [...s.claims.values()].filter((c) => c.family === 6).map((c) => c.address);
       const target = { ourMac: this.mac, wakeMac: s.wakeMac, password: s.password, ipv6 };
       this.actions.push(...wakeRoundActions(target, wake.round, wake.reason, this.policy.udpMagicCopy));
@@ -441,11 +492,11 @@ export class SleepProxy {
   }
 
   /** 15 rounds and the owner never came back: goodbyes, then forget it. */
-  private wakeFailed(s: Sleeper, reason: WakeReason): void {
+  private wakeFailed(s: Sleeper, reason: WakeReason, now: number): void {
     const records = s.records.map(({ receivedAt: _r, ...r }) => r);
     this.actions.push({ type: 'withdraw', sleeper: s.key, goodbye: true, records });
     const view = s.view(this.ifname);
-    this.remove(s);
+    this.remove(s, now);
     this.events.push(
       reason.kind === 'lease-end'
         ? { type: 'expired', sleeper: view }
@@ -463,7 +514,7 @@ export class SleepProxy {
       const replay = readdressed(syn.frame, s.wakeMac, this.mac);
       if (replay) this.send(replay);
     }
-    this.remove(s);
+    this.remove(s, now);
     this.events.push({ type: 'woke', sleeper: view, via });
   }
 
@@ -474,8 +525,9 @@ export class SleepProxy {
   }
 
   /** Forgets `s`: addresses, multicast groups, blackholes, journal entry, capture set. */
-  private remove(s: Sleeper): void {
+  private remove(s: Sleeper, now: number): void {
     for (const address of [...s.claims.keys()]) this.dropClaim(s, address);
+    this.watches.get(s.key)?.restart(now);
     s.wake = undefined;
     this.registry.remove(s);
     this.actions.push({ type: 'persist', entry: { op: 'delete', key: s.key } });
@@ -491,7 +543,10 @@ export class SleepProxy {
         continue;
       }
       if (leaseExpired(s.leaseEnd, now)) {
-        this.startWake(s, { kind: 'lease-end' }, now);
+        // A watched host is held as long as it stays silent: renewed, not woken.
+        const watched = this.watches.get(s.key);
+        if (watched?.state === 'asleep') this.registerHost(watched.host, now);
+        else this.startWake(s, { kind: 'lease-end' }, now);
         continue;
       }
       for (const claim of s.claims.values()) {
@@ -507,15 +562,64 @@ export class SleepProxy {
         }
       }
     }
+    this.runWatches(now);
   }
 
   nextTimer(): number | undefined {
     let next: number | undefined;
-    for (const s of this.registry.sleepers.values()) {
-      const t = s.nextDeadline();
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    }
+    const deadlines = [
+      ...[...this.registry.sleepers.values()].map((s) => s.nextDeadline()),
+      ...[...this.watches.values()].map((w) => w.nextDeadline()),
+    ];
+    for (const t of deadlines) if (t !== undefined && (next === undefined || t < next)) next = t;
     return next;
+  }
+
+  // --- Watched hosts (watch.ts)
+
+  /**
+   * Watches these hosts (validated with describeHost) from now on, replacing the previous list; one
+   * the engine already holds (restored from the journal) counts as asleep.
+   */
+  watch(hosts: readonly HostDescription[], policy: Partial<WatchPolicy>, now: number): void {
+    this.watches.clear();
+    const full = { ...DEFAULT_WATCH_POLICY, ...policy };
+    for (const host of hosts) {
+      if (host.mac === this.mac) continue;
+      const w = new HostWatch(host, full, now);
+      if (this.registry.get(host.mac)) w.state = 'asleep';
+      this.watches.set(host.mac, w);
+    }
+    this.updateCapture();
+  }
+
+  private watchedActivity(f: Frame, now: number): void {
+    const w = this.watches.get(f.eth.src);
+    if (!w) return;
+    w.heard(now);
+    // ARP and NDP go through the owner rules of their handlers; anything else it sends counts too.
+    if (w.state !== 'asleep' || f.kind === 'arp' || f.kind === 'icmpv6') return;
+    const s = this.registry.get(w.host.mac);
+    if (
+      s &&
+      ownerTrafficMeansAwake({ seq: s.seq, registeredAt: s.registeredAt, waking: !!s.wake }, now, this.policy)
+    )
+      this.woke(s, 'traffic', now);
+  }
+
+  private runWatches(now: number): void {
+    for (const w of this.watches.values()) {
+      if (w.silent(now)) {
+        w.state = 'asleep';
+        const mark = this.events.length;
+        const out = this.registerHost(w.host, now);
+        if (out.sleeper) this.events.splice(mark, 0, { type: 'asleep', sleeper: out.sleeper });
+        else w.restart(now);
+        continue;
+      }
+      if (!w.probeDue(now)) continue;
+      for (const address of w.host.addresses) this.send(probeFrame(address, this.mac, w.host.mac));
+    }
   }
 
   // --- Commands
@@ -543,13 +647,13 @@ export class SleepProxy {
   }
 
   /** Stops proxying for a sleeper without waking it: addresses handed back, no goodbyes. */
-  release(target: string, _now: number): SleeperView | undefined {
+  release(target: string, now: number): SleeperView | undefined {
     const s = this.find(target);
     if (!s) return undefined;
     const view = s.view(this.ifname);
     if (!s.wake) this.actions.push({ type: 'withdraw', sleeper: s.key, goodbye: false });
     this.handBack(s);
-    this.remove(s);
+    this.remove(s, now);
     this.events.push({ type: 'released', sleeper: view });
     return view;
   }

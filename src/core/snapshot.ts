@@ -30,6 +30,8 @@ export interface SleeperSnapshot {
   readonly registeredAt: number;
   readonly leaseEnd: number;
   readonly records: readonly RecordSnapshot[];
+  /** Wake-only TCP ports (registry.ts); absent for Bonjour sleepers. */
+  readonly wakePorts?: readonly number[];
 }
 
 export interface ProxySnapshot {
@@ -55,6 +57,7 @@ export function sleeperSnapshot(s: Sleeper): SleeperSnapshot {
       rdata: r.rdata.toString('base64'),
       receivedAt: r.receivedAt,
     })),
+    ...(s.wakePorts.length > 0 ? { wakePorts: [...s.wakePorts] } : {}),
   };
 }
 
@@ -82,6 +85,7 @@ export function sleeperFromSnapshot(snap: SleeperSnapshot): Sleeper | undefined 
     leaseEnd: snap.leaseEnd,
   });
   s.records = snap.records.flatMap((r) => recordFrom(r) ?? []);
+  if (Array.isArray(snap.wakePorts)) s.wakePorts = snap.wakePorts.filter(isNumber);
   s.reindex();
   return s;
 }

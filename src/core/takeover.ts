@@ -128,14 +128,17 @@ export function takeoverFrame(
   ourMac: string,
   wakeMac: string,
 ): Buffer {
-  if (claim.family === 4) {
-    return step === 'probe'
-      ? encodeArpFrame(arpProbe(ourMac, claim.address), wakeMac)
-      : encodeArpFrame(arpAnnouncement(ourMac, claim.address), BROADCAST_MAC);
-  }
-  return step === 'probe'
-    ? encodeNdpFrame(ndpProbe(ourMac, wakeMac, claim.address))
+  if (step === 'probe') return probeFrame(claim.address, ourMac, wakeMac);
+  return claim.family === 4
+    ? encodeArpFrame(arpAnnouncement(ourMac, claim.address), BROADCAST_MAC)
     : encodeNdpFrame(ndpAnnouncement(ourMac, claim.address));
+}
+
+/** "Is anyone using `address`?", unicast to `ownerMac`: ARP probe or DAD neighbor solicitation. */
+export function probeFrame(address: string, ourMac: string, ownerMac: string): Buffer {
+  return address.includes(':')
+    ? encodeNdpFrame(ndpProbe(ourMac, ownerMac, address))
+    : encodeArpFrame(arpProbe(ourMac, address), ownerMac);
 }
 
 /**

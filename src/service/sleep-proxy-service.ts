@@ -12,7 +12,9 @@ import { networkInterfaces, hostname } from 'node:os';
 import type { ProxyAction } from '../core/actions';
 import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
-import { SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
+import { type HostRegistrationOutcome, SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
+import type { HostDescription } from '../core/manual-registration';
+import type { WatchPolicy } from '../core/watch';
 import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
 import { compileFilter, interfaceInfo, openLink, PACKET_HOST, type LinkSocket } from '../io/link';
 import { MdnsSocket } from '../io/mdns-socket';
@@ -53,6 +55,8 @@ export interface SleepProxyServiceOptions {
   readonly policy?: SleepProxyOptions['policy'];
   /** Which hosts may register (see allow-list.ts); others get silence, so they try another proxy. */
   readonly allow?: AllowList;
+  /** Hosts without a Bonjour client, taken over once silent (src/core/watch.ts). */
+  readonly watch?: { readonly hosts: readonly HostDescription[]; readonly policy?: Partial<WatchPolicy> };
 }
 
 export interface ServiceEvents {
@@ -155,6 +159,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       service.admits = allowListCheck(options.allow);
       service.wire();
       engine.restore(stored.snapshot, Date.now());
+      if (options.watch?.hosts.length)
+        engine.watch(options.watch.hosts, options.watch.policy ?? {}, Date.now());
       const registration = await step('registration', () =>
         openRegistrationSocket({
           ifname,
@@ -205,6 +211,13 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     const view = this.engine.release(target, Date.now());
     this.pump();
     return view;
+  }
+
+  /** Proxies a host without a Bonjour client (validated with describeHost); see SleepProxy.registerHost. */
+  sleep(host: HostDescription): HostRegistrationOutcome {
+    const outcome = this.engine.registerHost(host, Date.now());
+    this.pump();
+    return outcome;
   }
 
   /** Stops answering and releases every socket, timer and route; the registry stays on disk. */

@@ -151,11 +151,11 @@ describe(`sleep proxy nodes, root namespace (Node-RED ${nodeRedVersion})`, () =>
     },
   );
 
-  test('"sleep" is not supported yet, unknown commands and missing targets are errors a Catch node sees', async () => {
+  test('an invalid "sleep", unknown commands and missing targets are errors a Catch node sees', async () => {
     await helper.load([configNode, proxyNode], flow({ interface: 'nosuch0', stateDir }));
     const caught = helper.getNode('caught');
     for (const [input, expected] of [
-      [{ topic: 'sleep', payload: { name: 'nas' } }, /not supported yet/],
+      [{ topic: 'sleep', payload: { name: 'nas' } }, /sleep: mac must be a MAC address/],
       [{ payload: { command: 'dance' } }, /unknown command "dance"/],
       [{ topic: 'wake' }, /wake needs a target/],
     ] as const) {
