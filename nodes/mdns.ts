@@ -11,7 +11,7 @@ import type { ResponderEvent } from '../src/core/mdns/responder';
 import { AdvertiseService, type AdvertiseOptions } from '../src/discovery/advertise-service';
 import { BrowseService } from '../src/discovery/browse-service';
 import { checkService, instanceView, parseTypes, txtFrom } from '../src/discovery/node-options';
-import { isServiceType, type TxtObject } from '../src/discovery/service-records';
+import { isServiceType, type TxtObject } from '../src/core/mdns/service-records';
 
 interface BrowseDef extends NodeDef {
   types: string;

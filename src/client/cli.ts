@@ -7,11 +7,11 @@
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isIpv4, isIpv6 } from '../wire/address';
-import { isServiceType } from '../discovery/service-records';
+import { isServiceType } from '../core/mdns/service-records';
 import { announceOwner } from './announce';
 import { hostInterfaces } from './host-interface';
 import { ownerFor, registerInterface } from './register';
-import { DEFAULT_LEASE, type ClientService } from './registration-request';
+import { DEFAULT_LEASE, type ClientService } from '../core/registration-request';
 import type { ProxyTarget } from './send-registration';
 import { nextSeq, readSeq } from './seq-state';
 

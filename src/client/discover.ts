@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { dnsNameEquals } from '../wire/dns-name';
 import type { ServiceInstance } from '../discovery/browse-cache';
 import { BrowseService } from '../discovery/browse-service';
-import { qualifiedHost } from '../discovery/service-records';
+import { qualifiedHost } from '../core/mdns/service-records';
 
 export const SLEEP_PROXY_TYPE = '_sleep-proxy._udp';
 

@@ -9,7 +9,7 @@ import type { ServiceInstance } from '../discovery/browse-cache';
 import { chooseSps } from './choose-sps';
 import { discover } from './discover';
 import type { HostInterface } from './host-interface';
-import { registrationRequest, type ClientService } from './registration-request';
+import { registrationRequest, type ClientService } from '../core/registration-request';
 import { sendRegistration, type ProxyTarget, type SendOutcome } from './send-registration';
 
 export interface RegisterOptions {

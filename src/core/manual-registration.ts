@@ -7,8 +7,8 @@
 //
 // Pure. describeHost() validates untrusted input (a flow message) and says what is wrong in words a
 // flow author can act on; manualRegistration() never fails on a validated description.
-import { registrationRequest } from '../client/registration-request';
-import { isServiceType, type TxtObject } from '../discovery/service-records';
+import { registrationRequest } from './registration-request';
+import { isServiceType, type TxtObject } from './mdns/service-records';
 import { ipv4ToString, ipv6ToString, isIpv4, normalizeIpv6, normalizeMac } from '../wire/address';
 import { parseReverseName } from '../wire/dns-name';
 import { canonicalRdata, DnsType } from '../wire/dns-rdata';

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { MdnsResponder, ResponderEvent } from '../core/mdns/responder';
 import { MdnsSocket } from '../io/mdns-socket';
 import { CoreTimer } from './core-timer';
-import { instanceLabel, instanceName, serviceRecords, type TxtObject } from './service-records';
+import { instanceLabel, instanceName, serviceRecords, type TxtObject } from '../core/mdns/service-records';
 import { DnsType } from '../wire/dns-rdata';
 
 export interface AdvertiseOptions {

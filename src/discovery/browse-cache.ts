@@ -16,7 +16,7 @@ import { DnsClass, DnsQuestion, DnsRecord, encodeDnsMessage, isDnsResponse } fro
 import { recordKey } from '../core/mdns/records';
 import { Outbox } from '../core/mdns/outbox';
 import { receiveMdns } from '../core/mdns/receive';
-import { decodeTxt, instanceLabel, qualifiedType, SERVICES_META_TYPE } from './service-records';
+import { decodeTxt, instanceLabel, qualifiedType, SERVICES_META_TYPE } from '../core/mdns/service-records';
 
 export interface ServiceInstance {
   /** The instance label, e.g. "Kitchen". */

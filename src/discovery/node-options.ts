@@ -2,7 +2,7 @@
 // node files so it can be unit tested without Node-RED).
 import type { AdvertiseOptions } from './advertise-service';
 import type { ServiceInstance } from './browse-cache';
-import { isServiceType, type TxtObject, type TxtValue } from './service-records';
+import { isServiceType, type TxtObject, type TxtValue } from '../core/mdns/service-records';
 
 /** "_http._tcp, _ipp._tcp" -> list; empty -> [] (all types). */
 export function parseTypes(text: string): string[] {

@@ -2,7 +2,7 @@
 // and the proxy's own `_sleep-proxy._udp` advertisement (sps-protocol.md §1: valid metric name,
 // empty TXT, SRV to the registration port, A and link-local AAAA for the target).
 import type { MdnsRecord } from '../core/mdns/records';
-import { serviceRecords } from '../discovery/service-records';
+import { serviceRecords } from '../core/mdns/service-records';
 import type { SpsRecord } from '../wire/sps-registration';
 import { formatSpsName, type SpsNameRepr } from '../wire/sps-name';
 

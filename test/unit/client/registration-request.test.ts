@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { registrationRequest } from '../../../src/client/registration-request';
+import { registrationRequest } from '../../../src/core/registration-request';
 import { ownerFor } from '../../../src/client/register';
 import { DnsType } from '../../../src/wire/dns-rdata';
 import {

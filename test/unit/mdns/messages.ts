@@ -1,6 +1,6 @@
 // mDNS messages for the unit tests: what a peer would send, and the service they are about.
 import { dnsFlags, DnsQuestion, DnsRecord, encodeDnsMessage } from '../../../src/wire/dns';
-import { serviceRecords } from '../../../src/discovery/service-records';
+import { serviceRecords } from '../../../src/core/mdns/service-records';
 
 /** "Kitchen", _http._tcp port 80 on pi.local (10.0.0.5), TXT path=/: meta PTR, PTR, SRV, TXT, A. */
 export const KITCHEN = serviceRecords({

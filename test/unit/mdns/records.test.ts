@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compareProbeSets, conflictRename, renameRecords } from '../../../src/core/mdns/records';
 import { DnsType } from '../../../src/wire/dns-rdata';
-import { decodeTxt, encodeTxt, serviceRecords } from '../../../src/discovery/service-records';
+import { decodeTxt, encodeTxt, serviceRecords } from '../../../src/core/mdns/service-records';
 
 describe('mDNS records', () => {
   test('conflict renaming: instances "Name (n)", hosts "name-n", dots in labels kept', () => {

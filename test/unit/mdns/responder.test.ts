@@ -6,7 +6,7 @@ import { DnsClass, DnsQuestion, DnsRecord, parseDnsMessage, ParsedDnsMessage } f
 import { DnsType } from '../../../src/wire/dns-rdata';
 import { MdnsResponder, MdnsOutgoing, ResponderEvent } from '../../../src/core/mdns/responder';
 import { MdnsRecord } from '../../../src/core/mdns/records';
-import { serviceRecords } from '../../../src/discovery/service-records';
+import { serviceRecords } from '../../../src/core/mdns/service-records';
 import { KITCHEN, mdnsQuery, mdnsResponse } from './messages';
 
 const PEER = { address: '10.0.0.9', port: 5353 };

@@ -9,8 +9,8 @@ import { reverseNameFor } from '../wire/dns-name';
 import { DnsType } from '../wire/dns-rdata';
 import type { OwnerRepr } from '../wire/edns';
 import type { SpsRegistrationRequest } from '../wire/sps-registration';
-import { HOST_RECORD_TTL, recordKey, type MdnsRecord } from '../core/mdns/records';
-import { qualifiedHost, serviceRecords, type TxtObject } from '../discovery/service-records';
+import { HOST_RECORD_TTL, recordKey, type MdnsRecord } from './mdns/records';
+import { qualifiedHost, serviceRecords, type TxtObject } from './mdns/service-records';
 
 /** uDNS.h DEFAULT_UPDATE_LEASE: what Apple's client always asks for. */
 export const DEFAULT_LEASE = 7200;

@@ -6,10 +6,10 @@
 //   Kitchen._http._tcp.local     SRV 0 0 80 pi.local          (unique)
 //   Kitchen._http._tcp.local     TXT ...                      (unique)
 //   pi.local                     A 10.0.0.5 / AAAA ...        (unique)
-import { isIpv4, isIpv6 } from '../wire/address';
-import { joinDnsName, splitDnsName } from '../wire/dns-name';
-import { DnsType } from '../wire/dns-rdata';
-import { HOST_RECORD_TTL, MdnsRecord, OTHER_RECORD_TTL } from '../core/mdns/records';
+import { isIpv4, isIpv6 } from '../../wire/address';
+import { joinDnsName, splitDnsName } from '../../wire/dns-name';
+import { DnsType } from '../../wire/dns-rdata';
+import { HOST_RECORD_TTL, MdnsRecord, OTHER_RECORD_TTL } from './records';
 
 export const SERVICES_META_TYPE = '_services._dns-sd._udp.local';
 
