@@ -30,9 +30,22 @@ export function unicastMdns(
   frame: Buffer,
   ownAddresses: readonly string[],
 ): { payload: Buffer; from: { address: string; port: number } } | undefined {
+  // Every proxied SYN reaches here too: look at the destination port first, and parse only mDNS.
+  if (udpDestinationPort(frame) !== MDNS_PORT) return undefined;
   const parsed = parseFrame(frame, { verifyTransportChecksums: false });
   if (!parsed.ok || parsed.value.kind !== 'udp') return undefined;
   const { ip, udp } = parsed.value;
   if (udp.dstPort !== MDNS_PORT || !ownAddresses.includes(ip.dst)) return undefined;
   return { payload: udp.payload, from: { address: ip.src, port: udp.srcPort } };
+}
+
+/** The UDP destination port of an untagged IPv4/IPv6 frame, read in place; undefined if not UDP. */
+function udpDestinationPort(frame: Buffer): number | undefined {
+  if (frame.length < 14) return undefined;
+  const etherType = frame.readUInt16BE(12);
+  let udp: number;
+  if (etherType === 0x0800 && frame.length >= 34 && frame[23] === 17) udp = 14 + (frame[14] & 0x0f) * 4;
+  else if (etherType === 0x86dd && frame.length >= 54 && frame[20] === 17) udp = 54;
+  else return undefined;
+  return udp + 4 <= frame.length ? frame.readUInt16BE(udp + 2) : undefined;
 }

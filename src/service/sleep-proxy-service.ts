@@ -16,11 +16,18 @@ import { type HostRegistrationOutcome, SleepProxy, type SleepProxyOptions } from
 import type { HostDescription } from '../core/manual-registration';
 import type { WatchPolicy } from '../core/watch';
 import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
-import { compileFilter, interfaceInfo, openLink, PACKET_HOST, type LinkSocket } from '../io/link';
+import {
+  compileFilter,
+  interfaceInfo,
+  openLink,
+  PACKET_HOST,
+  type LinkSocket,
+  type LinkStats,
+} from '../io/link';
 import { MdnsSocket } from '../io/mdns-socket';
 import { openRegistrationSocket, type RegistrationSocket } from '../io/registration-socket';
 import { encodeUdpFrame } from '../wire/frame';
-import { BROADCAST_MAC } from '../wire/address';
+import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
 import { parseRegistration } from '../wire/sps-registration';
 import { allowListCheck, type AllowList } from './allow-list';
@@ -193,6 +200,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     }
   }
 
+  /** The link socket's counters: how many frames the kernel filter let through to JavaScript. */
+  linkStats(): LinkStats {
+    return this.link.stats();
+  }
+
   get port(): number {
     return this.registration?.port ?? 0;
   }
@@ -321,7 +333,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
           encodeUdpFrame({
             srcMac: this.link.mac,
             dstMac: BROADCAST_MAC,
-            src: this.engineAddress(),
+            src: this.own.find(isIpv4) ?? '0.0.0.0',
             dst: action.to,
             srcPort: action.port,
             dstPort: action.port,
@@ -381,11 +393,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         `IP forwarding is on and a blackhole route for ${address} failed: ${result.error.message}. ${NET_ADMIN_FIX}`,
       );
     }
-  }
-
-  private engineAddress(): string {
-    const v4 = (networkInterfaces()[this.ifname] ?? []).find((a) => a.family === 'IPv4');
-    return v4?.address ?? '0.0.0.0';
   }
 
   private arm(): void {
