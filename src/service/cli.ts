@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // `sleep-proxy`: the sleep proxy on one interface without Node-RED. Events are printed as JSON lines
 // on stdout ({"event": ..., ...}), warnings as JSON lines on stderr; commands can be typed on stdin
-// as lines "list", "wake <name|MAC|address>", "release <name|MAC|address>". SIGTERM/SIGINT close it
-// cleanly (the registry stays in the state directory for the next start).
+// as lines "list", "counters", "wake <name|MAC|address>", "release <name|MAC|address>". SIGTERM/SIGINT
+// close it cleanly (the registry stays in the state directory for the next start). The registration
+// policy and caps are flags (README "Security model"); a bad value exits with the usage.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { parseAllowList } from './allow-list';
+import { policySettings } from './policy-settings';
 import { DEFAULT_REGISTRATION_PORT, SleepProxyService } from './sleep-proxy-service';
 
-const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME]`;
+const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME]
+  registration policy (defaults in brackets):
+  [--allow SUBNETS,MACS]     only these subnets / host MACs may register [everyone on the link]
+  [--any-subnet]             accept sources outside the interface's subnets [subnets + IPv6 link-local]
+  [--any-source]             the source need not be one of the addresses it registers [must be]
+  [--rate-limit BURST/RATE]  per source address, datagrams; 0 = off [30/2]
+  [--max-hosts N] [--max-records N] [--max-host-records N] [--max-datagram BYTES] [--max-lease SECONDS]
+                             [250] [10000] [1000] [9000] [86400]`;
 
 function print(line: object, stream: NodeJS.WriteStream = process.stdout): void {
   stream.write(`${JSON.stringify(line)}\n`);
@@ -20,11 +30,43 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string', short: 's', default: '.' },
       port: { type: 'string', short: 'p', default: String(DEFAULT_REGISTRATION_PORT) },
       name: { type: 'string', short: 'n' },
+      allow: { type: 'string' },
+      'any-subnet': { type: 'boolean' },
+      'any-source': { type: 'boolean' },
+      'rate-limit': { type: 'string' },
+      'max-hosts': { type: 'string' },
+      'max-records': { type: 'string' },
+      'max-host-records': { type: 'string' },
+      'max-datagram': { type: 'string' },
+      'max-lease': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const port = Number(values.port);
-  if (values.help || !values.interface || !Number.isInteger(port) || port < 0 || port > 65535) {
+  const allow = parseAllowList(values.allow ?? '');
+  const settings = policySettings({
+    onLinkOnly: !values['any-subnet'],
+    sourceMustBeProxied: !values['any-source'],
+    rateLimit: values['rate-limit'],
+    maxHosts: values['max-hosts'],
+    maxRecords: values['max-records'],
+    maxRecordsPerHost: values['max-host-records'],
+    maxDatagramBytes: values['max-datagram'],
+    maxLeaseSeconds: values['max-lease'],
+  });
+  const problems = [
+    ...settings.invalid,
+    ...allow.invalid.map((e) => `allow: ${e} is neither a subnet nor a MAC`),
+  ];
+  if (
+    values.help ||
+    !values.interface ||
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65535 ||
+    problems.length
+  ) {
+    for (const problem of problems) console.error(problem);
     console.error(USAGE);
     process.exit(values.help ? 0 : 2);
   }
@@ -33,6 +75,9 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'] ?? '.',
     port,
     name: values.name,
+    limits: settings.limits,
+    policy: settings.policy,
+    allow: allow.allow,
   });
   service.on('event', (event) => print({ event: event.type, ...event }));
   service.on('warning', (message) => print({ warning: message }, process.stderr));
@@ -42,6 +87,7 @@ async function main(): Promise<void> {
   commands.on('line', (line) => {
     const [command, target] = line.trim().split(/\s+/, 2);
     if (command === 'list') print({ event: 'list', sleepers: service.list() });
+    else if (command === 'counters') print({ event: 'counters', counters: service.counters() });
     else if ((command === 'wake' || command === 'release') && target) {
       const sleeper = command === 'wake' ? service.wake(target) : service.release(target);
       if (!sleeper) print({ warning: `no sleeper ${target}` }, process.stderr);

@@ -15,6 +15,8 @@ export interface SleepProxyStart {
   readonly port: number;
   readonly ifname?: string;
   readonly name?: string;
+  /** More flags, e.g. the registration policy's ("--any-source" for virtual sleepers). */
+  readonly args?: readonly string[];
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -64,7 +66,7 @@ export class SleepProxyProcess {
 
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
   const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
-  args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
+  args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
   const process_ = new SleepProxyProcess(
     host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
