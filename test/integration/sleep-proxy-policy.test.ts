@@ -87,9 +87,7 @@ describe(
       lan = await TestLan.create({
         hosts: ['proxy:2', { name: 'sleeper', n: 10, mac: SLEEPER_MAC }, 'waker:20', 'victim:30'],
       });
-      sleeper = lan.host('sleeper');
-      waker = lan.host('waker');
-      victim = lan.host('victim');
+      [sleeper, waker, victim] = ['sleeper', 'waker', 'victim'].map((name) => lan.host(name));
       for (const address of [`${FLOODER}/24`, `${OFF_SUBNET}/24`])
         assert.equal((await waker.exec('ip', ['addr', 'add', address, 'dev', 'eth0'])).code, 0);
       proxy = await startProxy();
