@@ -17,6 +17,8 @@ export interface SleepProxyStart {
   readonly name?: string;
   /** More flags, e.g. the registration policy's ("--any-source" for virtual sleepers). */
   readonly args?: readonly string[];
+  /** A command that runs node, e.g. setpriv with its options (least-privilege tests). */
+  readonly prefix?: readonly string[];
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -67,8 +69,9 @@ export class SleepProxyProcess {
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
   const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   const process_ = new SleepProxyProcess(
-    host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
+    host.spawn(command, [...before, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
   await process_.event('started', 10_000);
   return process_;
