@@ -116,7 +116,7 @@ export class SleepProxy {
   handleRegistration(datagram: Buffer, from: Endpoint, now: number): RegistrationOutcome {
     if (!validSource(from.address)) return this.ignored('bad-source');
     const early = this.gate.datagram(from.address, datagram.length, this.limits.maxDatagramBytes, now);
-    if (early) return this.refused(early, from, now);
+    if (early) return this.refused(this.counted(early), from, now);
     const parsed = parseRegistration(datagram);
     if (!parsed.ok) {
       if (!parsed.formErr) return this.ignored('not-update');
@@ -129,9 +129,9 @@ export class SleepProxy {
     const held = this.registry.get(reg.owner.hostMac)?.claims.keys() ?? [];
     const proxied = reg.proxiedAddresses.map((a) => a.address);
     const verdict = this.gate.sender(from.address, reg.owner.hostMac, proxied, [...held]);
-    if (verdict) return this.refused(verdict, from, now, reg);
+    if (verdict) return this.refused(this.counted(verdict), from, now, reg);
     const admitted = this.admit(reg, undefined, now);
-    if (admitted.refusal) return this.refused(admitted.refusal, from, now, reg);
+    if (admitted.refusal) return this.refused({ refusal: admitted.refusal }, from, now, reg);
     return {
       reply: encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.NOERROR, lease: admitted.granted }),
       accepted: true,
@@ -179,7 +179,10 @@ export class SleepProxy {
       existing = undefined;
     }
     const refusal = this.checkCaps(reg, existing, now);
-    if (refusal) return { refusal, granted: 0 };
+    if (refusal) {
+      this.counted({ refusal });
+      return { refusal, granted: 0 };
+    }
     this.counters.registrations++;
     const granted = grantLease(reg.lease, this.limits);
     // Nothing to proxy (every record skipped, or none sent): answered, like Apple, but nothing is held.
@@ -187,16 +190,19 @@ export class SleepProxy {
     return { granted };
   }
 
-  /** Counted, announced (within the gate's bounds), and answered only under policy 'refused'. */
+  private counted(verdict: GateVerdict): GateVerdict {
+    this.counters.refused++;
+    this.counters.refusedBy[verdict.refusal]++;
+    return verdict;
+  }
+
+  /** A refused datagram (already counted): announced within the gate's bounds, answered only under policy 'refused'. */
   private refused(
-    verdict: GateVerdict | RegistrationRefusal,
+    { refusal, quiet }: GateVerdict,
     from: Endpoint,
     now: number,
     reg?: SpsRegistrationRepr,
   ): RegistrationOutcome {
-    const { refusal, quiet } = typeof verdict === 'string' ? { refusal: verdict, quiet: false } : verdict;
-    this.counters.refused++;
-    this.counters.refusedBy[refusal]++;
     if (!quiet && this.gate.announce(now)) {
       const { address: source } = from;
       const detail = reg && {

@@ -282,6 +282,25 @@ describe('registration policy in the engine', () => {
     assertRefused(few, few.handleRegistration(registration(), FROM, T0), 'host-records-cap');
   });
 
+  test('a flow-registered host (sleep command) skips the source rules but not the caps or a held address', () => {
+    const proxy = makeProxy({ limits: { maxHosts: 2 } });
+    assert.ok(proxy.handleRegistration(registration(), FROM, T0).accepted);
+    const host = { name: 'nas', mac: PEER_MAC, wakeMac: PEER_MAC, ports: [22], services: [], lease: 7200 };
+    assert.deepEqual(proxy.registerHost({ ...host, addresses: ['10.77.0.10'] }, T0), {
+      accepted: false,
+      reason: 'address-held',
+    });
+    assert.ok(proxy.registerHost({ ...host, addresses: ['192.168.5.5'] }, T0).accepted, 'any address');
+    const third = { ...host, mac: OTHER_MAC, wakeMac: OTHER_MAC, addresses: ['10.77.0.77'] };
+    assert.equal(proxy.registerHost(third, T0).reason, 'hosts-cap');
+    assert.equal(proxy.counters.refused, 2);
+    assert.deepEqual(
+      [proxy.counters.refusedBy['address-held'], proxy.counters.refusedBy['hosts-cap']],
+      [1, 1],
+    );
+    assert.deepEqual(refusals(proxy.drainEvents()), [], 'the flow gets its error, not an event');
+  });
+
   test("policy 'refused' answers Refused to a parsed registration, never to a rate-limited datagram", () => {
     const proxy = makeProxy({ policy: { refusedReply: 'refused', rateLimit: { burst: 1, perSecond: 1 } } });
     const out = proxy.handleRegistration(registration(), { address: PEER_V4, port: 5353 }, T0);
