@@ -96,7 +96,7 @@ export = function register(RED: NodeAPI): void {
         portability: metric('portability', def.portability),
         marginalPower: metric('marginalPower', def.marginalPower),
         totalPower: metric('totalPower', def.totalPower),
-        features: 0,
+        features: 1,
       },
       limits: def.maxLease ? { maxLeaseSeconds: intSetting(def.maxLease, 86_400, 60, 86_400) } : undefined,
       allow,

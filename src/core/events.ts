@@ -36,6 +36,13 @@ export type WakeReason =
   /** Data (not a SYN) to port 22, which Apple's server also wakes for. */
   | { readonly kind: 'tcp'; readonly port: number; readonly from: string }
   | { readonly kind: 'udp'; readonly port: number; readonly from: string }
+  /** RST, FIN or new data on a connection the proxy keeps alive (§5.4); `port` is the sleeper's. */
+  | {
+      readonly kind: 'keepalive';
+      readonly port: number;
+      readonly from: string;
+      readonly segment: 'rst' | 'fin' | 'data';
+    }
   /** Another MAC claimed a proxied address (ARP/NDP). */
   | { readonly kind: 'conflict'; readonly address: string; readonly mac: string }
   /** Another host answered for a unique proxied mDNS record with different data. */

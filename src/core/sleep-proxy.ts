@@ -16,6 +16,7 @@ import { DnsRcode, isDnsResponse, parseDnsMessage } from '../wire/dns';
 import { canonicalRdata, DnsType } from '../wire/dns-rdata';
 import { encodeArpFrame, encodeFrame, encodeNdpFrame, type Frame, parseFrame } from '../wire/frame';
 import { ICMPV6_TYPE } from '../wire/icmpv6';
+import type { TcpRepr } from '../wire/tcp';
 import { ndpReply, solicitedNodeMac, UNSPECIFIED_IPV6 } from '../wire/ndp';
 import { ownerOptionsOf } from '../wire/sps-owner';
 import {
@@ -26,12 +27,14 @@ import {
 import type { CaptureSet, ProxyAction } from './actions';
 import { captureSet, sameCaptureSet } from './capture';
 import type { ProxyEvent, SleeperView, WakeReason, WokeVia } from './events';
+import type { KeepaliveConnection } from './keepalive';
 import { leaseEndFor, leaseExpired } from './lease';
 import { type HostDescription, manualRegistration } from './manual-registration';
 import { ownerOptionClears, ownerTrafficMeansAwake } from './owner';
 import {
   DEFAULT_LIMITS,
   grantLease,
+  isKeepaliveRecord,
   mergeRecords,
   type ProxyLimits,
   type RegistrationRefusal,
@@ -78,6 +81,7 @@ export class SleepProxy {
     malformedMdns: 0,
     arpReplies: 0,
     ndpReplies: 0,
+    keepalivesSent: 0,
   };
   private readonly registry = new Registry();
   private actions: ProxyAction[] = [];
@@ -247,6 +251,7 @@ export class SleepProxy {
     if (!existing || !sameMessage) s.leaseEnd = leaseEndFor(now, granted);
     s.records = merged.records;
     s.reindex();
+    s.refreshKeepalives(now);
     if (!existing) this.registry.add(s);
     this.registry.update(s, oldCount, oldWakeMac);
     if (!changed) return;
@@ -262,7 +267,8 @@ export class SleepProxy {
     this.actions.push({
       type: 'publish',
       sleeper: s.key,
-      records: s.records.filter((r) => !isAddressRecord(r)).map(strip),
+      // Keepalive records describe a TCP connection for us alone: never announced or answered.
+      records: s.records.filter((r) => !isAddressRecord(r) && !isKeepaliveRecord(r)).map(strip),
       addressRecords: s.records.filter(isAddressRecord).map(strip),
     });
   }
@@ -403,6 +409,8 @@ export class SleepProxy {
     const s = this.registry.forAddress(f.ip.dst);
     if (!s) return;
     if (f.kind === 'tcp') {
+      const kept = s.keepalives.find((k) => k.matches(f.ip.src, f.ip.dst, f.tcp));
+      if (kept) return this.keptSegment(s, kept, f.tcp, now);
       const isSyn = f.tcp.syn && !f.tcp.ack && !f.tcp.rst;
       if (isSyn && (s.wake || s.tcpPorts.has(f.tcp.dstPort))) this.keepSyn(s, raw, now);
       if (s.wake) return;
@@ -413,6 +421,25 @@ export class SleepProxy {
     if (s.wake) return;
     const reason = udpWakeReason(s, f.udp, f.ip.src);
     if (reason) this.startWake(s, reason, now);
+  }
+
+  /** A segment of a connection we keep alive (§5.4): answer the peer's probe, or wake on news. */
+  private keptSegment(s: Sleeper, k: KeepaliveConnection, tcp: TcpRepr, now: number): void {
+    if (!s.claims.get(k.info.local)?.everAnnounced) return; // the sleeper still answers itself
+    const { verdict, cause } = k.verdict(tcp);
+    if (verdict === 'answer') this.sendKeepalive(k, true);
+    else if (verdict === 'wake' && cause) {
+      this.startWake(
+        s,
+        { kind: 'keepalive', port: k.info.localPort, from: k.info.remote, segment: cause },
+        now,
+      );
+    }
+  }
+
+  private sendKeepalive(k: KeepaliveConnection, answer: boolean): void {
+    this.counters.keepalivesSent++;
+    this.send(k.frame(this.mac, answer));
   }
 
   private keepSyn(s: Sleeper, frame: Buffer, now: number): void {
@@ -549,6 +576,7 @@ export class SleepProxy {
         else this.startWake(s, { kind: 'lease-end' }, now);
         continue;
       }
+      for (const k of s.keepalives) if (k.due(now)) this.sendKeepalive(k, false);
       for (const claim of s.claims.values()) {
         for (;;) {
           const first = !claim.everAnnounced;
@@ -685,6 +713,7 @@ export class SleepProxy {
       }
       this.registry.add(s);
       this.registry.update(s, 0);
+      s.refreshKeepalives(now);
       this.syncClaims(s, now);
       this.publish(s);
     }
@@ -692,7 +721,6 @@ export class SleepProxy {
   }
 }
 
-/** A copy of a captured frame sent on to `dstMac`, from us. */
 /**
  * The kept SYN, to the owner's MAC. Re-emitted through the codec rather than patched: a SYN captured
  * from a local peer (veth, or a VM on this host) carries an unfinished, offloaded TCP checksum that

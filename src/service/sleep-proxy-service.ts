@@ -43,7 +43,7 @@ export const DEFAULT_METRIC: Omit<SpsNameRepr, 'prettyName'> = {
   portability: 35,
   marginalPower: 10,
   totalPower: 67,
-  features: 0,
+  features: 1,
 };
 const OWN_GROUP = 'sleep-proxy';
 const ADDRESS_GROUP_SUFFIX = '#addresses';

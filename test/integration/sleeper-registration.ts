@@ -2,8 +2,10 @@
 // a unique reverse-mapping PTR for the host's IPv4 (the address to take over), its A record, and per
 // service a unique SRV and TXT plus the shared PTR that browsers follow. Host and instance names are
 // chosen per sleeper so that captures can tell the sleepers' packets apart.
+import { keepaliveRecord } from '../../src/core/registration-request';
 import { DnsClass, type DnsRecord } from '../../src/wire/dns';
 import { DnsType } from '../../src/wire/dns-rdata';
+import type { KeepaliveRepr } from '../../src/wire/sps-keepalive';
 import { encodeRegistration } from '../../src/wire/sps-registration';
 
 export interface SleeperService {
@@ -26,6 +28,8 @@ export interface SleeperSpec {
   readonly lease?: number;
   /** SecureOn password: 6 bytes make an Owner option of length 20. */
   readonly password?: Buffer;
+  /** TCP connections the proxy should keep alive (§5.4). */
+  readonly keepalives?: readonly KeepaliveRepr[];
 }
 
 const record = (name: string, type: number, data: DnsRecord['data'], unique: boolean): DnsRecord => ({
@@ -55,6 +59,7 @@ export function sleeperRecords(spec: SleeperSpec): DnsRecord[] {
       record(`${s.type}.local`, DnsType.PTR, { kind: 'name', target: fqdn }, false),
     );
   }
+  for (const k of spec.keepalives ?? []) records.push(keepaliveRecord(k));
   return records;
 }
 
