@@ -11,16 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseRegistrationReply } from '../../src/wire/sps-registration';
 import { capture, lanUnavailableReason, TestLan, toolUnavailableReason, type LanHost } from '../support/lan';
 import { MAGIC_FILTER, magicPacketsFor } from '../support/magic-witness';
 import { parsePcap } from '../support/pcap';
 import { startSleepProxy, type Line, type SleepProxyProcess } from '../support/sleep-proxy-process';
 import { answerMdns, claimIpv6, scapyUnavailableReason, sendTcp, sendUdp } from '../support/traffic';
-import type * as Client from './agents/sps-client-agent';
-import { sleeperRegistration, type SleeperService } from './sleeper-registration';
+import { registerAndSleep } from './register-sleeper';
+import type { SleeperService } from './sleeper-registration';
 
-const CLIENT = join(__dirname, 'agents', 'sps-client-agent.js');
 const PORT = 5354;
 const BROADCAST = 'ff:ff:ff:ff:ff:ff';
 /** Long enough for round 1 to be on the wire after the wake event. */
@@ -75,27 +73,9 @@ describe(
     const stateDir = mkdtempSync(join(tmpdir(), 'sps-triggers-'));
     const host = (name: string) => lan.host(name);
 
-    async function register(
-      sleeper: LanHost,
-      services: readonly SleeperService[],
-      id: number,
-    ): Promise<void> {
+    async function register(sleeper: LanHost, services: readonly SleeperService[], id: number) {
       const ipv6 = sleeper.name === 'ndp' ? [sleeper.ipv6] : [];
-      const payload = sleeperRegistration({
-        host: sleeper.name,
-        ipv4: sleeper.ipv4,
-        ipv6,
-        mac: sleeper.mac,
-        id,
-        services,
-      });
-      const client = await sleeper.runNode<typeof Client>(CLIENT);
-      const [reply] = await client.call('register', host('proxy').ipv4, PORT, [payload], 5353, 3000);
-      await sleeper.sleep();
-      await client.close();
-      assert.ok(reply, `${sleeper.name} got a reply`);
-      const parsed = parseRegistrationReply(reply.data);
-      assert.ok(parsed.ok && parsed.value.rcode === 0);
+      await registerAndSleep(sleeper, { ipv4: host('proxy').ipv4, port: PORT }, { ipv6, id, services });
       for (const address of [sleeper.ipv4, ...ipv6])
         await proxy.event('takeover', 10_000, (l) => l.address === address);
     }
