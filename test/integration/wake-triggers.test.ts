@@ -39,6 +39,7 @@ const SLEEPERS: Record<string, readonly SleeperService[]> = {
   ard: [ssh],
   sshdata: [ssh],
   ndp: [ssh],
+  ndpns: [ssh],
   mdns: [ssh],
 };
 
@@ -74,7 +75,7 @@ describe(
     const host = (name: string) => lan.host(name);
 
     async function register(sleeper: LanHost, services: readonly SleeperService[], id: number) {
-      const ipv6 = sleeper.name === 'ndp' ? [sleeper.ipv6] : [];
+      const ipv6 = sleeper.name.startsWith('ndp') ? [sleeper.ipv6] : [];
       await registerAndSleep(sleeper, { ipv4: host('proxy').ipv4, port: PORT }, { ipv6, id, services });
       for (const address of [sleeper.ipv4, ...ipv6])
         await proxy.event('takeover', 10_000, (l) => l.address === address);
@@ -206,7 +207,13 @@ describe(
     test('NDP conflict: a Neighbor Advertisement from another MAC for a proxied IPv6 address wakes the owner', async () => {
       const sleeper = host('ndp');
       const reason = { kind: 'conflict', address: sleeper.ipv6, mac: waker.mac };
-      await assertWakes(sleeper, reason, () => claimIpv6(waker, sleeper.ipv6));
+      await assertWakes(sleeper, reason, () => claimIpv6(waker, sleeper.ipv6, 'na'));
+    });
+
+    test('NDP conflict: a Neighbor Solicitation from a proxied IPv6 address by another MAC wakes the owner', async () => {
+      const sleeper = host('ndpns');
+      const reason = { kind: 'conflict', address: sleeper.ipv6, mac: waker.mac };
+      await assertWakes(sleeper, reason, () => claimIpv6(waker, sleeper.ipv6, 'ns'));
     });
 
     test('mDNS name conflict on a unique proxied record wakes the owner, with an extra immediate magic packet', async () => {

@@ -5,7 +5,7 @@
 # its frames and exits; errors go to stderr with a non-zero exit code.
 #   udp DST PORT HEX                      one datagram with payload HEX
 #   tcp IFACE DSTMAC DST PORT FLAGS HEX   one TCP segment (scapy flags, e.g. PA) to DSTMAC
-#   na IFACE ADDRESS                      unsolicited Neighbor Advertisement (O=1) claiming ADDRESS
+#   claim IFACE ADDRESS na|ns             an unsolicited NA (O=1) for ADDRESS, or an NS from ADDRESS
 #   mdns IFACE NAME TYPE RDATA COUNT      COUNT unsolicited mDNS responses (cache-flush, TTL 120), 1 s apart
 import socket
 import sys
@@ -27,16 +27,34 @@ def tcp(iface, dstmac, dst, port, flags, payload):
     sendp(frame, iface=iface, verbose=False)
 
 
-def na(iface, address):
-    from scapy.all import IPv6, Ether, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, get_if_hwaddr, sendp
+def claim(iface, address, how):
+    """Speaks with ADDRESS as its own: an unsolicited NA for it (O=1), or an NS from it (address resolution)."""
+    from scapy.all import (
+        IPv6,
+        Ether,
+        ICMPv6ND_NA,
+        ICMPv6ND_NS,
+        ICMPv6NDOptDstLLAddr,
+        ICMPv6NDOptSrcLLAddr,
+        get_if_hwaddr,
+        in6_getnsma,
+        in6_getnsmac,
+        inet_ntop,
+        inet_pton,
+        sendp,
+    )
 
     mac = get_if_hwaddr(iface)
-    frame = (
-        Ether(src=mac, dst="33:33:00:00:00:01")
-        / IPv6(src=address, dst="ff02::1", hlim=255)
-        / ICMPv6ND_NA(tgt=address, R=0, S=0, O=1)
-        / ICMPv6NDOptDstLLAddr(lladdr=mac)
-    )
+    if how == "na":
+        ip = IPv6(src=address, dst="ff02::1", hlim=255)
+        frame = Ether(src=mac, dst="33:33:00:00:00:01") / ip / ICMPv6ND_NA(tgt=address, R=0, S=0, O=1)
+        frame = frame / ICMPv6NDOptDstLLAddr(lladdr=mac)
+    else:
+        target = "fd77::2"  # the proxy host: any neighbour will do
+        group = in6_getnsma(inet_pton(socket.AF_INET6, target))
+        ip = IPv6(src=address, dst=inet_ntop(socket.AF_INET6, group), hlim=255)
+        frame = Ether(src=mac, dst=in6_getnsmac(group)) / ip / ICMPv6ND_NS(tgt=target)
+        frame = frame / ICMPv6NDOptSrcLLAddr(lladdr=mac)
     sendp(frame, iface=iface, verbose=False)
 
 
@@ -53,7 +71,7 @@ def mdns(iface, name, rtype, rdata, count):
     sendp(frame, iface=iface, count=int(count), inter=1, verbose=False)
 
 
-COMMANDS = {"udp": udp, "tcp": tcp, "na": na, "mdns": mdns}
+COMMANDS = {"udp": udp, "tcp": tcp, "claim": claim, "mdns": mdns}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -38,8 +38,9 @@ export const sendTcp = (
   payload: Buffer,
 ) => run(from, ['tcp', from.ifname, dstMac, dst, String(port), flags, payload.toString('hex')]);
 
-/** An unsolicited Neighbor Advertisement from `from`'s MAC claiming `address`. */
-export const claimIpv6 = (from: LanHost, address: string) => run(from, ['na', from.ifname, address]);
+/** `from`'s MAC speaks with `address` as its own: an unsolicited NA for it, or an NS from it. */
+export const claimIpv6 = (from: LanHost, address: string, how: 'na' | 'ns') =>
+  run(from, ['claim', from.ifname, address, how]);
 
 /** `count` unsolicited mDNS responses, 1 s apart, with one record (`type` as scapy names it: 'A'...). */
 export const answerMdns = (from: LanHost, name: string, type: string, rdata: string, count: number) =>
