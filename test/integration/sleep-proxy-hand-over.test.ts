@@ -3,15 +3,18 @@
 // - with --keep-on-exit (a restart, e.g. systemd's), SIGTERM wakes nobody and the next start proxies
 //   both again from the journal;
 // - by default SIGTERM hands over: each sleeper gets an immediate magic packet (0x0842 to its MAC and to
-//   broadcast, and the UDP port-9 copy), a `wake` event with reason `shutdown`, and is forgotten: the
-//   next start holds nobody.
+//   broadcast, and the UDP port-9 copy), a `wake` event with reason `shutdown`, its address pointed
+//   back at it (ARP with its MAC), and is forgotten: the next start holds nobody.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { capture, lanUnavailableReason, TestLan, toolUnavailableReason, type LanHost } from '../support/lan';
-import { MAGIC_FILTER, magicPacketsFor } from '../support/magic-witness';
+import type { ArpRepr } from '../../src/wire/arp';
+import { parseFrame } from '../../src/wire/frame';
+import { MAGIC_FILTER, magicPacketsFor, type MagicSeen } from '../support/magic-witness';
+import { parsePcap } from '../support/pcap';
 import { startSleepProxy, type Line, type SleepProxyProcess } from '../support/sleep-proxy-process';
 import { registerAndSleep } from './register-sleeper';
 
@@ -37,14 +40,22 @@ describe(
     const takenOver = () =>
       Promise.all(sleepers.map((h) => proxy.event('takeover', 10_000, (l) => l.address === h.ipv4)));
 
-    /** SIGTERM, then the magic packets each sleeper's wire saw for it. */
-    async function stopWatching(): Promise<Map<string, ReturnType<typeof magicPacketsFor>>> {
-      const witnesses = await Promise.all(sleepers.map((h) => capture(h, MAGIC_FILTER)));
+    /** SIGTERM, then what each sleeper's wire saw: magic packets for it, ARP naming its MAC. */
+    async function stopWatching(): Promise<Map<string, { magic: MagicSeen[]; arp: ArpRepr[] }>> {
+      const witnesses = await Promise.all(sleepers.map((h) => capture(h, `(${MAGIC_FILTER}) or arp`)));
       assert.equal(await proxy.stop(), 0, 'exit code');
       await new Promise((r) => setTimeout(r, 300));
-      const seen = new Map<string, ReturnType<typeof magicPacketsFor>>();
-      for (const [i, h] of sleepers.entries())
-        seen.set(h.mac, magicPacketsFor(await witnesses[i].stop(), h.mac));
+      const seen = new Map<string, { magic: MagicSeen[]; arp: ArpRepr[] }>();
+      for (const [i, h] of sleepers.entries()) {
+        const pcap = await witnesses[i].stop();
+        const arp = parsePcap(pcap).records.flatMap((r) => {
+          const f = parseFrame(r.data);
+          return f.ok && f.value.kind === 'arp' && f.value.eth.src === lan.host('proxy').mac
+            ? [f.value.arp]
+            : [];
+        });
+        seen.set(h.mac, { magic: magicPacketsFor(pcap, h.mac), arp });
+      }
       return seen;
     }
 
@@ -71,23 +82,27 @@ describe(
 
     test('with --keep-on-exit, SIGTERM wakes nobody and the next start proxies both again', async () => {
       const seen = await stopWatching();
-      for (const h of sleepers) assert.deepEqual(seen.get(h.mac), [], `no magic packet for ${h.name}`);
+      for (const h of sleepers) assert.deepEqual(seen.get(h.mac)?.magic, [], `no magic packet for ${h.name}`);
       assert.ok(!proxy.lines.some((l) => l.event === 'wake'), 'no wake event');
       proxy = await start(false);
       assert.deepEqual(heldAtStart(proxy), sleepers.map((h) => h.mac).sort());
       await takenOver();
     });
 
-    test('SIGTERM wakes both at once (0x0842 unicast and broadcast, UDP :9) and forgets them', async () => {
+    test('SIGTERM wakes both at once (0x0842 unicast and broadcast, UDP :9), hands back their addresses and forgets them', async () => {
       const seen = await stopWatching();
       for (const h of sleepers) {
-        const magic = seen.get(h.mac) ?? [];
+        const { magic = [], arp = [] } = seen.get(h.mac) ?? {};
         assert.deepEqual(
           magic.filter((m) => m.via === 'ethertype').map((m) => m.dst),
           [h.mac, BROADCAST],
           `${h.name}: one round, both copies`,
         );
         assert.equal(magic.filter((m) => m.via === 'udp').length, 1, `${h.name}: the UDP port-9 copy`);
+        assert.ok(
+          arp.some((a) => a.senderMac === h.mac && a.senderIp === h.ipv4),
+          `${h.name}: its address handed back (ARP with its MAC)`,
+        );
         const wake = proxy.lines.find((l) => l.event === 'wake' && sleeperOf(l) === h.mac);
         assert.deepEqual(wake?.reason, { kind: 'shutdown' });
       }
