@@ -48,7 +48,9 @@ export type WakeReason =
   /** Another host answered for a unique proxied mDNS record with different data. */
   | { readonly kind: 'name-conflict'; readonly name: string }
   | { readonly kind: 'lease-end' }
-  | { readonly kind: 'command' };
+  | { readonly kind: 'command' }
+  /** The proxy was switched off and woke everyone it held, so they register elsewhere (handOver). */
+  | { readonly kind: 'shutdown' };
 
 /** How the owner was seen awake. */
 export type WokeVia = 'owner-option' | 'arp' | 'ndp' | 'mdns' | 'registration' | 'traffic';

@@ -686,6 +686,25 @@ export class SleepProxy {
     return view;
   }
 
+  /**
+   * The proxy is switched off for good (sps-protocol.md §5.1, as Apple's SPS does): every held sleeper
+   * gets one immediate wake round with both magic copies and a 'wake' event (reason 'shutdown'), its
+   * announced addresses are handed back, and it is forgotten, journal included, so that it registers
+   * with another proxy. Call it last: the engine holds nothing afterwards.
+   */
+  handOver(now: number): void {
+    const reason: WakeReason = { kind: 'shutdown' };
+    for (const s of [...this.registry.sleepers.values()]) {
+      if (!s.wake) this.actions.push({ type: 'withdraw', sleeper: s.key, goodbye: false });
+      this.events.push({ type: 'wake', sleeper: s.view(this.ifname, 'waking'), reason });
+      // handBack below points peers back at the owner for every announced address, IPv6 included.
+      const target = { ourMac: this.mac, wakeMac: s.wakeMac, password: s.password, ipv6: [] };
+      this.actions.push(...wakeRoundActions(target, 1, reason, this.policy.udpMagicCopy));
+      this.handBack(s);
+      this.remove(s, now);
+    }
+  }
+
   list(_now = 0): SleeperView[] {
     return [...this.registry.sleepers.values()].map((s) => s.view(this.ifname));
   }

@@ -2,12 +2,18 @@
 // `sleep-proxy`: the sleep proxy on one interface without Node-RED. Events are printed as JSON lines
 // on stdout ({"event": ..., ...}), warnings as JSON lines on stderr; commands can be typed on stdin
 // as lines "list", "wake <name|MAC|address>", "release <name|MAC|address>". SIGTERM/SIGINT close it
-// cleanly (the registry stays in the state directory for the next start).
+// cleanly and hand over: every sleeper is woken once and forgotten, so that it registers with another
+// proxy (as Apple's SPS does when switched off); with --keep-on-exit the registry stays in the state
+// directory instead, for the next start (a systemd restart).
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REGISTRATION_PORT, SleepProxyService } from './sleep-proxy-service';
 
-const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME]`;
+const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME] [--keep-on-exit]
+
+On SIGTERM/SIGINT the proxy wakes every host it holds, so that they register elsewhere, and forgets
+them. --keep-on-exit keeps them in the state directory instead, to be proxied again on the next start
+(for a restart, e.g. systemd's Restart=).`;
 
 function print(line: object, stream: NodeJS.WriteStream = process.stdout): void {
   stream.write(`${JSON.stringify(line)}\n`);
@@ -20,6 +26,7 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string', short: 's', default: '.' },
       port: { type: 'string', short: 'p', default: String(DEFAULT_REGISTRATION_PORT) },
       name: { type: 'string', short: 'n' },
+      'keep-on-exit': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
 
   const stop = (): void => {
     commands.close();
-    service.close().then(
+    service.close({ handOver: !values['keep-on-exit'] }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

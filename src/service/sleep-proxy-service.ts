@@ -66,6 +66,11 @@ export interface SleepProxyServiceOptions {
   readonly watch?: { readonly hosts: readonly HostDescription[]; readonly policy?: Partial<WatchPolicy> };
 }
 
+export interface CloseOptions {
+  /** Wake and forget every sleeper (the proxy is switched off for good); default: keep them on disk. */
+  readonly handOver?: boolean;
+}
+
 export interface ServiceEvents {
   event: [event: ProxyEvent & { readonly interface: string }];
   warning: [message: string];
@@ -232,11 +237,20 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     return outcome;
   }
 
-  /** Stops answering and releases every socket, timer and route; the registry stays on disk. */
-  async close(): Promise<void> {
+  /**
+   * Stops answering and releases every socket, timer and route. By default the registry stays on disk
+   * for the next start (a restart, a redeploy); with `handOver` the proxy is going away for good: every
+   * sleeper is woken once, so that it registers with another proxy, and forgotten (SleepProxy.handOver),
+   * the wake frames sent before the link closes and the journal deletes durable before it resolves.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    if (options.handOver) {
+      this.engine.handOver(Date.now());
+      await this.flush().catch(() => undefined); // flush() warned already
+    }
     this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
     await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
     this.link.close();
@@ -304,6 +318,13 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
    */
   private pump(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const done = this.flush();
+    this.arm();
+    return done;
+  }
+
+  /** pump() without the timer: actions, mDNS output, events; resolves when the journal writes are durable. */
+  private flush(): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const action of this.engine.drainActions()) {
       try {
@@ -316,7 +337,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     for (const out of this.responder.drainOutgoing()) void this.mdns.send(out.data, out.to);
     for (const event of this.engine.drainEvents()) this.emit('event', { ...event, interface: this.ifname });
     this.responder.drainEvents();
-    this.arm();
     const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
     done.catch((error: Error) => this.warn(`state directory: ${error.message}`));
     return done;

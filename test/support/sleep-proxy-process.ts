@@ -15,6 +15,8 @@ export interface SleepProxyStart {
   readonly port: number;
   readonly ifname?: string;
   readonly name?: string;
+  /** --keep-on-exit: SIGTERM keeps the registrations for the next start instead of handing over. */
+  readonly keepOnExit?: boolean;
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -65,6 +67,7 @@ export class SleepProxyProcess {
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
   const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
+  if (options.keepOnExit) args.push('--keep-on-exit');
   const process_ = new SleepProxyProcess(
     host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
