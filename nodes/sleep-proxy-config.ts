@@ -2,8 +2,9 @@
 // port, lease cap, allow-list, state directory, watched hosts: issue 7, src/core/watch.ts), shared by
 // every "sleep proxy" flow node that names it. It starts the SleepProxyService, logs why it could not
 // (the flow nodes show it as a red status; the runtime keeps running), offers its sleepers to the wake
-// on lan node by name, and on close (redeploy, stop) closes the service: the journal in the state
-// directory brings the sleepers back when the next one starts.
+// on lan node by name, and on close closes the service: on a redeploy or a Node-RED stop the journal in
+// the state directory brings the sleepers back when the next one starts; when the node is deleted or
+// disabled it hands over (wakes its sleepers, so that they register with another proxy).
 import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { describeHost, type HostDescription } from '../src/core/manual-registration';
@@ -119,7 +120,7 @@ export = function register(RED: NodeAPI): void {
         portability: metric('portability', def.portability),
         marginalPower: metric('marginalPower', def.marginalPower),
         totalPower: metric('totalPower', def.totalPower),
-        features: 0,
+        features: 1,
       },
       limits: settings.limits,
       policy: settings.policy,
@@ -149,9 +150,9 @@ export = function register(RED: NodeAPI): void {
       },
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       unregister();
-      proxy.close().then(
+      proxy.close({ handOver: removed === true }).then(
         () => done(),
         (error: Error) => {
           node.warn(`closing the sleep proxy: ${error.message}`);

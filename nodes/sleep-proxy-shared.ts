@@ -9,7 +9,11 @@ import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
 import type { HostDescription } from '../src/core/manual-registration';
 import type { HostRegistrationOutcome } from '../src/core/options';
 import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
-import { SleepProxyService, type SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
+import {
+  type CloseOptions,
+  SleepProxyService,
+  type SleepProxyServiceOptions,
+} from '../src/service/sleep-proxy-service';
 
 export type ProxyEventMessage = ProxyEvent & { readonly interface: string };
 
@@ -75,6 +79,8 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
   private service: SleepProxyService | undefined;
   private current: SharedState = { kind: 'starting' };
   private readonly lastWakes = new Map<string, LastWake>();
+  /** How close() was asked to close, for a service that finishes starting afterwards. */
+  private closeOptions: CloseOptions = {};
   private readonly started: Promise<void>;
 
   constructor(
@@ -88,7 +94,7 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
     runningProxies.set(id, this);
     this.started = start(options).then(
       (service) => {
-        if (this.current.kind === 'closed') return service.close();
+        if (this.current.kind === 'closed') return service.close(this.closeOptions);
         this.service = service;
         service.on('event', (e) => this.onEvent(e));
         service.on('warning', (w) => this.emit('warning', w));
@@ -140,13 +146,14 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
     this.running();
   }
 
-  /** Closes the service (after its start, if still starting); the journal keeps the sleepers. */
-  async close(): Promise<void> {
+  /** Closes the service (after its start, if still starting): the journal keeps the sleepers unless handing over. */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (runningProxies.get(this.id) === this) runningProxies.delete(this.id);
     if (this.current.kind === 'closed') return;
+    this.closeOptions = options;
     this.setState({ kind: 'closed' });
     await this.started;
-    await this.service?.close();
+    await this.service?.close(options);
     this.service = undefined;
     this.removeAllListeners();
   }

@@ -17,6 +17,7 @@ export function captureSet(registry: Registry, watched: Iterable<string> = []): 
   for (const s of registry.sleepers.values()) {
     for (const claim of s.claims.values()) (claim.family === 4 ? ipv4 : ipv6).add(claim.address);
     for (const p of s.tcpPorts) tcpPorts.add(p);
+    for (const k of s.keepalives) tcpPorts.add(k.info.localPort);
     for (const p of s.udpPorts) udpPorts.add(p);
     macs.add(s.hostMac);
     macs.add(s.wakeMac);

@@ -38,12 +38,21 @@ export type WakeReason =
   /** Data (not a SYN) to port 22, which Apple's server also wakes for. */
   | { readonly kind: 'tcp'; readonly port: number; readonly from: string }
   | { readonly kind: 'udp'; readonly port: number; readonly from: string }
+  /** RST, FIN or new data on a connection the proxy keeps alive (§5.4); `port` is the sleeper's. */
+  | {
+      readonly kind: 'keepalive';
+      readonly port: number;
+      readonly from: string;
+      readonly segment: 'rst' | 'fin' | 'data';
+    }
   /** Another MAC claimed a proxied address (ARP/NDP). */
   | { readonly kind: 'conflict'; readonly address: string; readonly mac: string }
   /** Another host answered for a unique proxied mDNS record with different data. */
   | { readonly kind: 'name-conflict'; readonly name: string }
   | { readonly kind: 'lease-end' }
-  | { readonly kind: 'command' };
+  | { readonly kind: 'command' }
+  /** The proxy was switched off and woke everyone it held, so they register elsewhere (handOver). */
+  | { readonly kind: 'shutdown' };
 
 /** How the owner was seen awake. */
 export type WokeVia = 'owner-option' | 'arp' | 'ndp' | 'mdns' | 'registration' | 'traffic';

@@ -87,4 +87,6 @@ export interface ProxyCounters {
   malformedMdns: number;
   arpReplies: number;
   ndpReplies: number;
+  /** Keepalive segments sent for sleepers' TCP connections, periodic and in answer to the peer. */
+  keepalivesSent: number;
 }

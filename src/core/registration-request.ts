@@ -8,6 +8,7 @@ import { DnsClass, type DnsRecord } from '../wire/dns';
 import { reverseNameFor } from '../wire/dns-name';
 import { DnsType } from '../wire/dns-rdata';
 import type { OwnerRepr } from '../wire/edns';
+import { encodeKeepaliveRdata, type KeepaliveRepr } from '../wire/sps-keepalive';
 import type { SpsRegistrationRequest } from '../wire/sps-registration';
 import { HOST_RECORD_TTL, recordKey, type MdnsRecord } from './mdns/records';
 import { qualifiedHost, serviceRecords, type TxtObject } from './mdns/service-records';
@@ -71,6 +72,25 @@ export function hostRecords(hostname: string, addresses: readonly string[]): Dns
     });
   }
   return records;
+}
+
+/** STUB's keepalive record TTL. */
+const KEEPALIVE_TTL = 4500;
+
+/**
+ * The NULL record that hands a TCP connection to the proxy (§5.4), named as Apple's client names it:
+ * `<n>._keepalive._dns-sd._udp.local`, n the decimal sum of the local address bytes and the local port.
+ */
+export function keepaliveRecord(k: KeepaliveRepr): DnsRecord {
+  const n = [...(addressBytes(k.local) ?? [])].reduce((sum, b) => sum + b, k.localPort);
+  return {
+    name: `${n}._keepalive._dns-sd._udp.local`,
+    type: DnsType.NULL,
+    class: DnsClass.IN,
+    cacheFlush: true,
+    ttl: KEEPALIVE_TTL,
+    data: { kind: 'raw', data: encodeKeepaliveRdata(k) },
+  };
 }
 
 export function registrationRequest(r: HostRegistration): SpsRegistrationRequest {

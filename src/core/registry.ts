@@ -7,6 +7,7 @@ import { dnsNameKey, parseReverseName, splitDnsName } from '../wire/dns-name';
 import { DnsType } from '../wire/dns-rdata';
 import type { SpsRecord } from '../wire/sps-registration';
 import type { ServiceView, SleeperPhase, SleeperView } from './events';
+import { keepalivesOf, type KeepaliveConnection } from './keepalive';
 import type { AddressClaim } from './takeover';
 import type { WakeSchedule } from './wake';
 
@@ -54,6 +55,8 @@ export class Sleeper {
   uniqueRdata = new Map<string, Buffer[]>();
   wake: WakeSchedule | undefined;
   syns: CapturedSyn[] = [];
+  /** TCP connections kept alive for the sleeper (keepalive.ts), from its `_keepalive` records. */
+  keepalives: KeepaliveConnection[] = [];
   lastConflictAt: number | undefined;
 
   constructor(
@@ -101,6 +104,12 @@ export class Sleeper {
         else this.uniqueRdata.set(key, [r.rdata]);
       }
     }
+  }
+
+  /** Re-reads the keepalive records after `records` changed; unchanged connections keep their timing. */
+  refreshKeepalives(now: number): void {
+    const proxied = new Set(this.addressRecords().map((a) => a.address));
+    this.keepalives = keepalivesOf(this.records, proxied, this.keepalives, now);
   }
 
   /** The addresses the reverse-mapping PTRs name (§4.1: only these are taken over). */
@@ -163,6 +172,7 @@ export class Sleeper {
     for (const claim of this.claims.values()) {
       if (claim.nextAt !== undefined && claim.nextAt < next) next = claim.nextAt;
     }
+    for (const k of this.keepalives) if (k.nextAt < next) next = k.nextAt;
     return next;
   }
 }

@@ -16,6 +16,7 @@ import { DnsRcode, isDnsResponse, parseDnsMessage } from '../wire/dns';
 import { canonicalRdata, DnsType } from '../wire/dns-rdata';
 import { encodeArpFrame, encodeFrame, encodeNdpFrame, type Frame, parseFrame } from '../wire/frame';
 import { ICMPV6_TYPE } from '../wire/icmpv6';
+import type { TcpRepr } from '../wire/tcp';
 import { ndpReply, solicitedNodeMac, UNSPECIFIED_IPV6 } from '../wire/ndp';
 import { ownerOptionsOf } from '../wire/sps-owner';
 import {
@@ -26,10 +27,18 @@ import {
 import type { CaptureSet, ProxyAction } from './actions';
 import { captureSet, sameCaptureSet } from './capture';
 import type { ProxyEvent, SleeperView, WakeReason, WokeVia } from './events';
+import type { KeepaliveConnection } from './keepalive';
 import { leaseEndFor, leaseExpired } from './lease';
 import { type HostDescription, manualRegistration } from './manual-registration';
 import { ownerOptionClears, ownerTrafficMeansAwake } from './owner';
-import { DEFAULT_LIMITS, grantLease, mergeRecords, type ProxyLimits, validSource } from './registration';
+import {
+  DEFAULT_LIMITS,
+  grantLease,
+  isKeepaliveRecord,
+  mergeRecords,
+  type ProxyLimits,
+  validSource,
+} from './registration';
 import {
   capRefusal,
   type GateVerdict,
@@ -79,6 +88,7 @@ export class SleepProxy {
     malformedMdns: 0,
     arpReplies: 0,
     ndpReplies: 0,
+    keepalivesSent: 0,
   };
   private readonly registry = new Registry();
   private actions: ProxyAction[] = [];
@@ -287,6 +297,7 @@ export class SleepProxy {
     if (!existing || !sameMessage) s.leaseEnd = leaseEndFor(now, granted);
     s.records = merged.records;
     s.reindex();
+    s.refreshKeepalives(now);
     if (!existing) this.registry.add(s);
     this.registry.update(s, oldCount, oldWakeMac);
     if (!changed) return;
@@ -302,7 +313,8 @@ export class SleepProxy {
     this.actions.push({
       type: 'publish',
       sleeper: s.key,
-      records: s.records.filter((r) => !isAddressRecord(r)).map(strip),
+      // Keepalive records describe a TCP connection for us alone: never announced or answered.
+      records: s.records.filter((r) => !isAddressRecord(r) && !isKeepaliveRecord(r)).map(strip),
       addressRecords: s.records.filter(isAddressRecord).map(strip),
     });
   }
@@ -443,6 +455,8 @@ export class SleepProxy {
     const s = this.registry.forAddress(f.ip.dst);
     if (!s) return;
     if (f.kind === 'tcp') {
+      const kept = s.keepalives.find((k) => k.matches(f.ip.src, f.ip.dst, f.tcp));
+      if (kept) return this.keptSegment(s, kept, f.tcp, now);
       const isSyn = f.tcp.syn && !f.tcp.ack && !f.tcp.rst;
       if (isSyn && (s.wake || s.tcpPorts.has(f.tcp.dstPort))) this.keepSyn(s, raw, now);
       if (s.wake) return;
@@ -453,6 +467,25 @@ export class SleepProxy {
     if (s.wake) return;
     const reason = udpWakeReason(s, f.udp, f.ip.src);
     if (reason) this.startWake(s, reason, now);
+  }
+
+  /** A segment of a connection we keep alive (§5.4): answer the peer's probe, or wake on news. */
+  private keptSegment(s: Sleeper, k: KeepaliveConnection, tcp: TcpRepr, now: number): void {
+    if (!s.claims.get(k.info.local)?.everAnnounced) return; // the sleeper still answers itself
+    const { verdict, cause } = k.verdict(tcp);
+    if (verdict === 'answer') this.sendKeepalive(k, true);
+    else if (verdict === 'wake' && cause) {
+      this.startWake(
+        s,
+        { kind: 'keepalive', port: k.info.localPort, from: k.info.remote, segment: cause },
+        now,
+      );
+    }
+  }
+
+  private sendKeepalive(k: KeepaliveConnection, answer: boolean): void {
+    this.counters.keepalivesSent++;
+    this.send(k.frame(this.mac, answer));
   }
 
   private keepSyn(s: Sleeper, frame: Buffer, now: number): void {
@@ -589,6 +622,7 @@ export class SleepProxy {
         else this.startWake(s, { kind: 'lease-end' }, now);
         continue;
       }
+      for (const k of s.keepalives) if (k.due(now)) this.sendKeepalive(k, false);
       for (const claim of s.claims.values()) {
         for (;;) {
           const first = !claim.everAnnounced;
@@ -698,6 +732,25 @@ export class SleepProxy {
     return view;
   }
 
+  /**
+   * The proxy is switched off for good (sps-protocol.md §5.1, as Apple's SPS does): every held sleeper
+   * gets one immediate wake round with both magic copies and a 'wake' event (reason 'shutdown'), its
+   * announced addresses are handed back, and it is forgotten, journal included, so that it registers
+   * with another proxy. Call it last: the engine holds nothing afterwards.
+   */
+  handOver(now: number): void {
+    const reason: WakeReason = { kind: 'shutdown' };
+    for (const s of [...this.registry.sleepers.values()]) {
+      if (!s.wake) this.actions.push({ type: 'withdraw', sleeper: s.key, goodbye: false });
+      this.events.push({ type: 'wake', sleeper: s.view(this.ifname, 'waking'), reason });
+      // handBack below points peers back at the owner for every announced address, IPv6 included.
+      const target = { ourMac: this.mac, wakeMac: s.wakeMac, password: s.password, ipv6: [] };
+      this.actions.push(...wakeRoundActions(target, 1, reason, this.policy.udpMagicCopy));
+      this.handBack(s);
+      this.remove(s, now);
+    }
+  }
+
   list(_now = 0): SleeperView[] {
     return [...this.registry.sleepers.values()].map((s) => s.view(this.ifname));
   }
@@ -725,6 +778,7 @@ export class SleepProxy {
       }
       this.registry.add(s);
       this.registry.update(s, 0);
+      s.refreshKeepalives(now);
       this.syncClaims(s, now);
       this.publish(s);
     }
@@ -732,7 +786,6 @@ export class SleepProxy {
   }
 }
 
-/** A copy of a captured frame sent on to `dstMac`, from us. */
 /**
  * The kept SYN, to the owner's MAC. Re-emitted through the codec rather than patched: a SYN captured
  * from a local peer (veth, or a VM on this host) carries an unfinished, offloaded TCP checksum that

@@ -37,6 +37,8 @@ const IKE_EXCHANGE_TYPE_OFFSET = 18;
 const IKE_IGNORED_EXCHANGES: readonly number[] = [5, 34];
 const NON_ESP_MARKER_LEN = 4;
 export const WOL_UDP_PORT = 9;
+/** Reasons whose first round also sends the broadcast copy. */
+const BROADCAST_FIRST: readonly WakeReason['kind'][] = ['name-conflict', 'shutdown'];
 export const BROADCAST_IPV4 = '255.255.255.255';
 
 export interface WakePorts {
@@ -129,8 +131,9 @@ export function wakeRoundActions(
     frame: encodeMagicFrame({ destination, source: ourMac, target: wakeMac, password }),
   });
   const actions: ProxyAction[] = [magic(wakeMac)];
-  // A name conflict gets Apple's one extra immediate packet; we make it the broadcast copy.
-  if (round >= FIRST_BROADCAST_ROUND || (round === 1 && reason.kind === 'name-conflict')) {
+  // A name conflict gets Apple's one extra immediate packet; we make it the broadcast copy. A shutdown
+  // has no later rounds, so its only round carries both copies.
+  if (round >= FIRST_BROADCAST_ROUND || (round === 1 && BROADCAST_FIRST.includes(reason.kind))) {
     actions.push(magic(BROADCAST_MAC));
   }
   if (udpCopy) {

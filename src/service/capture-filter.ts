@@ -14,7 +14,8 @@ export function captureMatchers(set: CaptureSet | undefined, ownAddresses: reado
   const destinations = [...set.ipv4, ...set.ipv6];
   // ARP naming a proxied address as target (requests to answer) or sender (owner back, conflicts).
   if (set.ipv4.length > 0) matchers.push({ kind: 'arp', addresses: set.ipv4, field: 'either' });
-  if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6 });
+  // NDP naming a proxied address as target (to answer; NA conflicts) or IPv6 source (NS conflicts).
+  if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6, field: 'either' });
   if (destinations.length > 0 && set.tcpPorts.length > 0) {
     matchers.push({ kind: 'tcp', destinations, ports: set.tcpPorts });
   }

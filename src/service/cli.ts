@@ -2,22 +2,28 @@
 // `sleep-proxy`: the sleep proxy on one interface without Node-RED. Events are printed as JSON lines
 // on stdout ({"event": ..., ...}), warnings as JSON lines on stderr; commands can be typed on stdin
 // as lines "list", "counters", "wake <name|MAC|address>", "release <name|MAC|address>". SIGTERM/SIGINT
-// close it cleanly (the registry stays in the state directory for the next start). The registration
-// policy and caps are flags (README "Security model"); a bad value exits with the usage.
+// close it cleanly and hand over: every sleeper is woken once and forgotten, so that it registers with
+// another proxy (as Apple's SPS does when switched off); with --keep-on-exit the registry stays in the
+// state directory instead, for the next start (a systemd restart). The registration policy and caps
+// are flags (README "Security model"); a bad value exits with the usage.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseAllowList } from './allow-list';
 import { policySettings } from './policy-settings';
 import { DEFAULT_REGISTRATION_PORT, SleepProxyService } from './sleep-proxy-service';
 
-const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME]
+const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME] [--keep-on-exit]
   registration policy (defaults in brackets):
   [--allow SUBNETS,MACS]     only these subnets / host MACs may register [everyone on the link]
   [--any-subnet]             accept sources outside the interface's subnets [subnets + IPv6 link-local]
   [--any-source]             the source need not be one of the addresses it registers [must be]
   [--rate-limit BURST/RATE]  per source address, datagrams; 0 = off [30/2]
   [--max-hosts N] [--max-records N] [--max-host-records N] [--max-datagram BYTES] [--max-lease SECONDS]
-                             [250] [10000] [1000] [9000] [86400]`;
+                             [250] [10000] [1000] [9000] [86400]
+
+On SIGTERM/SIGINT the proxy wakes every host it holds, so that they register elsewhere, and forgets
+them. --keep-on-exit keeps them in the state directory instead, to be proxied again on the next start
+(for a restart, e.g. systemd's Restart=).`;
 
 function print(line: object, stream: NodeJS.WriteStream = process.stdout): void {
   stream.write(`${JSON.stringify(line)}\n`);
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
       'max-host-records': { type: 'string' },
       'max-datagram': { type: 'string' },
       'max-lease': { type: 'string' },
+      'keep-on-exit': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
 
   const stop = (): void => {
     commands.close();
-    service.close().then(
+    service.close({ handOver: !values['keep-on-exit'] }).then(
       () => process.exit(0),
       () => process.exit(1),
     );

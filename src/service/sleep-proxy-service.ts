@@ -47,7 +47,7 @@ export const DEFAULT_METRIC: Omit<SpsNameRepr, 'prettyName'> = {
   portability: 35,
   marginalPower: 10,
   totalPower: 67,
-  features: 0,
+  features: 1,
 };
 const OWN_GROUP = 'sleep-proxy';
 const ADDRESS_GROUP_SUFFIX = '#addresses';
@@ -69,6 +69,11 @@ export interface SleepProxyServiceOptions {
   readonly allow?: AllowList;
   /** Hosts without a Bonjour client, taken over once silent (src/core/watch.ts). */
   readonly watch?: { readonly hosts: readonly HostDescription[]; readonly policy?: Partial<WatchPolicy> };
+}
+
+export interface CloseOptions {
+  /** Wake and forget every sleeper (the proxy is switched off for good); default: keep them on disk. */
+  readonly handOver?: boolean;
 }
 
 export interface ServiceEvents {
@@ -245,11 +250,20 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     return outcome;
   }
 
-  /** Stops answering and releases every socket, timer and route; the registry stays on disk. */
-  async close(): Promise<void> {
+  /**
+   * Stops answering and releases every socket, timer and route. By default the registry stays on disk
+   * for the next start (a restart, a redeploy); with `handOver` the proxy is going away for good: every
+   * sleeper is woken once, so that it registers with another proxy, and forgotten (SleepProxy.handOver),
+   * the wake frames sent before the link closes and the journal deletes durable before it resolves.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    if (options.handOver) {
+      this.engine.handOver(Date.now());
+      await this.flush().catch(() => undefined); // flush() warned already
+    }
     this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
     await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
     this.link.close();
@@ -309,6 +323,13 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
    */
   private pump(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    const done = this.flush();
+    this.arm();
+    return done;
+  }
+
+  /** pump() without the timer: actions, mDNS output, events; resolves when the journal writes are durable. */
+  private flush(): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const action of this.engine.drainActions()) {
       try {
@@ -324,7 +345,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       this.emit('event', { ...event, interface: this.ifname });
     }
     this.responder.drainEvents();
-    this.arm();
     const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
     done.catch((error: Error) => this.warn(`state directory: ${error.message}`));
     return done;

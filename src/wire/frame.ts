@@ -280,6 +280,8 @@ export interface FrameAddressing {
   readonly dst: string;
   /** IPv4 TTL or IPv6 hop limit; default 64 (use 255 for mDNS and NDP). */
   readonly ttl?: number;
+  /** IPv4 identification; default 0. */
+  readonly ident?: number;
 }
 
 function ethFor(spec: FrameAddressing, etherType: number): EthernetRepr {
@@ -304,7 +306,7 @@ function ipFor(spec: FrameAddressing, protocol: number): IpRepr {
     version: 4,
     dscp: 0,
     ecn: 0,
-    ident: 0,
+    ident: spec.ident ?? 0,
     dontFragment: true,
     moreFragments: false,
     fragmentOffset: 0,

@@ -17,6 +17,7 @@ const CASES: Readonly<Record<string, number>> = {
   'sps-owner': 5000,
   edns: 5000,
   'sps-name': 3000,
+  'sps-keepalive': 3000,
   'relay-mesh': 3000,
   'ipv4-reassembly': 1500,
   'sleep-proxy': 1000,

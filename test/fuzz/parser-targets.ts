@@ -9,6 +9,7 @@ import { Ipv4Reassembler } from '../../src/wire/ipv4-reassembly';
 import { parseIpv4Frame } from '../../src/relay/broadcast-datagram';
 import { parseMeshMessage } from '../../src/wire/relay-mesh';
 import { type Parsed, WireError } from '../../src/wire/result';
+import { encodeKeepaliveRdata, parseKeepaliveRdata } from '../../src/wire/sps-keepalive';
 import { parseOwnerOptions } from '../../src/wire/sps-owner';
 import { formatSpsName, parseSpsName, rankSpsName, spsNameProblem } from '../../src/wire/sps-name';
 import { parseRegistration, parseRegistrationReply } from '../../src/wire/sps-registration';
@@ -162,6 +163,22 @@ const spsNameTarget: FuzzTarget = {
   },
 };
 
+const keepaliveTarget: FuzzTarget = {
+  name: 'sps-keepalive',
+  maxSteps: 1,
+  get ops() {
+    return { rdata: { seeds: seeds().keepaliveRdata, shapeOf: noShape } };
+  },
+  execute(steps) {
+    return outcome('keepalive', parseKeepaliveRdata(one(steps).data), (k) => {
+      // A usable record encodes back to one that parses the same.
+      const again = parseKeepaliveRdata(encodeKeepaliveRdata(k));
+      check(again.ok && JSON.stringify(again.value) === JSON.stringify(k), 'keepalive round trip');
+      return k.local.includes(':') ? '6' : '4';
+    });
+  },
+};
+
 const meshTarget: FuzzTarget = {
   name: 'relay-mesh',
   maxSteps: 1,
@@ -217,6 +234,7 @@ export const PARSER_TARGETS: readonly FuzzTarget[] = [
   ownerTarget,
   ednsTarget,
   spsNameTarget,
+  keepaliveTarget,
   meshTarget,
   reassemblyTarget,
 ];

@@ -13,6 +13,7 @@ import { encodeUdpFrame } from '../../src/wire/frame';
 import { fragmentIpv4 } from '../../src/wire/ipv4-reassembly';
 import { encodePlainMesh } from '../../src/wire/relay-mesh';
 import { encodeIpv4Frame, parseIpv4Frame } from '../../src/relay/broadcast-datagram';
+import { encodeKeepaliveRdata } from '../../src/wire/sps-keepalive';
 import { formatSpsName } from '../../src/wire/sps-name';
 import { ALL_CAPTURES, captureDatagrams, FIXTURE_SPS_PORT } from '../support/sps-fixtures';
 import { udpDatagrams } from '../support/udp-payloads';
@@ -21,15 +22,19 @@ import { loadFixtureFrames } from '../unit/wire/fixture-frames';
 import { DEFAULT_MESH_PORT } from '../../src/wire/relay-mesh';
 import {
   arpRequest,
+  KEEPALIVE,
+  keepaliveRecord,
   neighborAdvertisement,
   neighborSolicitation,
   OTHER_MAC,
   PEER_MAC,
   PEER_V4,
   PEER_V6,
+  peerSegment,
   registration,
   SLEEPER_V4,
   SLEEPER_V6,
+  sleeperRecords,
   syn,
   tcpSegment,
   udpDatagram,
@@ -55,6 +60,7 @@ export interface Seeds {
   readonly meshMessages: Buffer[];
   readonly broadcastFrames: Buffer[];
   readonly spsNames: Buffer[];
+  readonly keepaliveRdata: Buffer[];
 }
 
 let cached: Seeds | undefined;
@@ -111,8 +117,16 @@ function load(): Seeds {
       syn(SLEEPER_V6, 80),
       tcpSegment(SLEEPER_V4, 22, TCP_FLAG.ACK | TCP_FLAG.PSH, Buffer.from('data')),
       udpDatagram(SLEEPER_V4, 5000, Buffer.from('game')),
+      peerSegment(TCP_FLAG.ACK, KEEPALIVE.ack - 1, KEEPALIVE.seq + 1),
+      peerSegment(TCP_FLAG.ACK | TCP_FLAG.PSH, KEEPALIVE.ack, KEEPALIVE.seq + 1, Buffer.from('news')),
     ],
-    registrations: [...toSps, registration(), registration({ lease: 0 }), registration({ seq: 9 })],
+    registrations: [
+      ...toSps,
+      registration(),
+      registration({ lease: 0 }),
+      registration({ seq: 9 }),
+      registration({ id: 0x4b41, records: [...sleeperRecords(), keepaliveRecord(KEEPALIVE)] }),
+    ],
     replies: fromSps,
     mdns,
     responderPackets: [
@@ -135,6 +149,10 @@ function load(): Seeds {
     leaseOptions,
     meshMessages,
     broadcastFrames,
+    keepaliveRdata: [
+      encodeKeepaliveRdata(KEEPALIVE),
+      encodeKeepaliveRdata({ ...KEEPALIVE, local: SLEEPER_V6, remote: PEER_V6 }),
+    ],
     spsNames: [
       '10-34-10-70 SleepProxyServer',
       formatSpsName({

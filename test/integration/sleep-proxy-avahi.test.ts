@@ -149,6 +149,19 @@ describe(
     });
 
     test("a waking sleeper's Owner option sent unicast to the proxy's port 5353 drops it silently", async () => {
+      // The waking host must not ARP for the proxy first (that ARP alone would tell the proxy it woke).
+      const neigh = [
+        'neigh',
+        'replace',
+        proxyHost.ipv4,
+        'lladdr',
+        proxyHost.mac,
+        'dev',
+        'eth0',
+        'nud',
+        'permanent',
+      ];
+      assert.equal((await sleeper.exec('ip', neigh)).code, 0);
       await sleeper.wake({ announce: false });
       // Woken, the capture's client counts its seq on from the one it registered with.
       const registered = parseRegistration(updateDatagrams('mdnsresponder-registration.pcap')[0].payload);

@@ -2,8 +2,8 @@
 // the sleeper (with the MAC of the captured Apple client, so the capture's UPDATE bytes are sent
 // unchanged) registers, goes silent, and the waker's tools are the witnesses: arping and ndisc6 get
 // the proxy's MAC for the sleeper's addresses, a TCP connect to a registered port makes magic packets
-// appear on the sleeper's wire (tcpdump), one to an unregistered port does not, and a SIGKILLed proxy
-// restarted on the same state directory proxies the sleeper again.
+// appear on the sleeper's wire (tcpdump), one to an unregistered port does not, a SIGKILLed proxy
+// restarted on the same state directory proxies the sleeper again, and SIGTERM wakes the sleeper it holds.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { parseFrame } from '../../src/wire/frame';
 import { parseMagicPacket } from '../../src/wire/wol';
 import { parseRegistrationReply } from '../../src/wire/sps-registration';
 import { capture, lanUnavailableReason, TestLan, toolUnavailableReason, type LanHost } from '../support/lan';
+import { MAGIC_FILTER, magicPacketsFor } from '../support/magic-witness';
 import { fixturePath } from '../support/paths';
 import { parsePcap } from '../support/pcap';
 import { udpDatagrams } from '../support/udp-payloads';
@@ -148,8 +149,25 @@ describe(
       await Promise.all([host.close(), tcp.close()]);
     });
 
-    test('SIGTERM closes the proxy cleanly', async () => {
+    test('SIGTERM hands over: the sleeper it holds gets magic packets at once, then the proxy exits cleanly', async () => {
+      const update = udpDatagrams(fixturePath('mdnsresponder-registration.pcap')).find(
+        (d) => d.dstPort === PORT,
+      )!;
+      const client = await sleeper.runNode<typeof Client>(CLIENT);
+      await client.call('exchange', 'udp4', lan.host('proxy').ipv4, PORT, update.payload, 5353, 3000);
+      await client.close();
+      await sleeper.sleep();
+      await proxy.event('registered', 2000); // this run of the proxy restored it, so this is the new one
+      const witness = await capture(sleeper, MAGIC_FILTER);
       assert.equal(await proxy.stop(), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      const magic = magicPacketsFor(await witness.stop(), SLEEPER_MAC);
+      assert.deepEqual(
+        magic.filter((m) => m.via === 'ethertype').map((m) => m.dst),
+        [SLEEPER_MAC, 'ff:ff:ff:ff:ff:ff'],
+      );
+      const wake = proxy.lines.filter((l) => l.event === 'wake').pop();
+      assert.deepEqual(wake?.reason, { kind: 'shutdown' });
     });
   },
 );

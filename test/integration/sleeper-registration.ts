@@ -2,8 +2,12 @@
 // a unique reverse-mapping PTR for the host's IPv4 (the address to take over), its A record, and per
 // service a unique SRV and TXT plus the shared PTR that browsers follow. Host and instance names are
 // chosen per sleeper so that captures can tell the sleepers' packets apart.
+import { keepaliveRecord } from '../../src/core/registration-request';
 import { DnsClass, type DnsRecord } from '../../src/wire/dns';
+import { ipv4ToBytes, ipv6ToBytes } from '../../src/wire/address';
+import { reverseNameFor } from '../../src/wire/dns-name';
 import { DnsType } from '../../src/wire/dns-rdata';
+import type { KeepaliveRepr } from '../../src/wire/sps-keepalive';
 import { encodeRegistration } from '../../src/wire/sps-registration';
 
 export interface SleeperService {
@@ -18,6 +22,8 @@ export interface SleeperSpec {
   /** Host label: the records are for `<host>.local`. */
   readonly host: string;
   readonly ipv4: string;
+  /** IPv6 addresses to take over too (a reverse PTR and an AAAA record each). */
+  readonly ipv6?: readonly string[];
   readonly mac: string;
   readonly services: readonly SleeperService[];
   readonly id?: number;
@@ -26,6 +32,8 @@ export interface SleeperSpec {
   readonly lease?: number;
   /** SecureOn password: 6 bytes make an Owner option of length 20. */
   readonly password?: Buffer;
+  /** TCP connections the proxy should keep alive (§5.4). */
+  readonly keepalives?: readonly KeepaliveRepr[];
 }
 
 const record = (name: string, type: number, data: DnsRecord['data'], unique: boolean): DnsRecord => ({
@@ -37,8 +45,10 @@ const record = (name: string, type: number, data: DnsRecord['data'], unique: boo
   data,
 });
 
-export function reverseName(ipv4: string): string {
-  return `${ipv4.split('.').reverse().join('.')}.in-addr.arpa`;
+export function reverseName(address: string): string {
+  const bytes = address.includes(':') ? ipv6ToBytes(address) : ipv4ToBytes(address);
+  if (!bytes) throw new Error(`not an address: ${address}`);
+  return reverseNameFor(bytes);
 }
 
 export function sleeperRecords(spec: SleeperSpec): DnsRecord[] {
@@ -47,6 +57,12 @@ export function sleeperRecords(spec: SleeperSpec): DnsRecord[] {
     record(reverseName(spec.ipv4), DnsType.PTR, { kind: 'name', target }, true),
     record(target, DnsType.A, { kind: 'a', address: spec.ipv4 }, true),
   ];
+  for (const address of spec.ipv6 ?? []) {
+    records.push(
+      record(reverseName(address), DnsType.PTR, { kind: 'name', target }, true),
+      record(target, DnsType.AAAA, { kind: 'aaaa', address }, true),
+    );
+  }
   for (const s of spec.services) {
     const fqdn = `${s.instance}.${s.type}.local`;
     records.push(
@@ -55,6 +71,7 @@ export function sleeperRecords(spec: SleeperSpec): DnsRecord[] {
       record(`${s.type}.local`, DnsType.PTR, { kind: 'name', target: fqdn }, false),
     );
   }
+  for (const k of spec.keepalives ?? []) records.push(keepaliveRecord(k));
   return records;
 }
 

@@ -37,7 +37,7 @@ export class ProxyLan {
   private constructor(
     readonly lan: TestLan,
     readonly red: NodeChild<typeof NodeRed>,
-    private readonly stateDir: string,
+    readonly stateDir: string,
   ) {}
 
   /** The LAN with the flow loaded (`config(nas, stateDir)` gives the config node's settings) and green. */

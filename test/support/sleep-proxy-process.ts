@@ -19,6 +19,8 @@ export interface SleepProxyStart {
   readonly args?: readonly string[];
   /** A command that runs node, e.g. setpriv with its options (least-privilege tests). */
   readonly prefix?: readonly string[];
+  /** --keep-on-exit: SIGTERM keeps the registrations for the next start instead of handing over. */
+  readonly keepOnExit?: boolean;
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -69,6 +71,7 @@ export class SleepProxyProcess {
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
   const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
+  if (options.keepOnExit) args.push('--keep-on-exit');
   const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   const process_ = new SleepProxyProcess(
     host.spawn(command, [...before, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),

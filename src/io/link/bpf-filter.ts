@@ -53,6 +53,7 @@ const IPV4_DESTINATION = ETH_HEADER + 16;
 // IPv6 (RFC 8200)
 const IPV6_NEXT_HEADER = ETH_HEADER + 6;
 const IPV6_HOP_LIMIT = ETH_HEADER + 7;
+const IPV6_SOURCE = ETH_HEADER + 8;
 const IPV6_DESTINATION = ETH_HEADER + 24;
 const IPV6_PAYLOAD = ETH_HEADER + 40;
 // ICMPv6 NDP (RFC 4861 §4.3, §4.4): type, code, checksum, reserved, then the target address.
@@ -82,10 +83,15 @@ export interface ArpMatcher extends MatcherBase {
   readonly field?: 'target' | 'sender' | 'either';
 }
 
-/** ICMPv6 Neighbor Solicitation/Advertisement with hop limit 255 whose target is one of `targets`. */
+/**
+ * ICMPv6 Neighbor Solicitation/Advertisement with hop limit 255 whose target is one of `targets`; with
+ * field 'either' also one whose IPv6 source is (an NS from a proxied address: a conflict, §4.4).
+ */
 export interface NdpMatcher extends MatcherBase {
   readonly kind: 'ndp';
   readonly targets: readonly string[];
+  /** Default 'target'. */
+  readonly field?: 'target' | 'either';
   /** ICMPv6 types, default NS and NA. */
   readonly types?: readonly number[];
 }
@@ -214,6 +220,12 @@ function emitNdp(asm: BpfAssembler, matcher: NdpMatcher, accept: BpfLabel, fail:
     fail,
   );
   asm.place(typeMatched);
+  if (matcher.field === 'either') {
+    // Source first: it comes first in the frame (see the header on runts).
+    const tryTarget = asm.label();
+    emitSet(asm, ipv6WordsAt(IPV6_SOURCE), targets, accept, tryTarget);
+    asm.place(tryTarget);
+  }
   emitSet(asm, ipv6WordsAt(NDP_TARGET), targets, accept, fail);
 }
 

@@ -31,6 +31,15 @@ export async function load(
   forwardNodeEvents(flow, emit);
 }
 
+/**
+ * A deploy of `flow` over the loaded one, as the editor's full deploy: Node-RED closes the nodes it no
+ * longer has (or that are disabled) with removed = true, the changed ones with removed = false.
+ */
+export async function deploy(flow: Record<string, unknown>[]): Promise<void> {
+  await helper.setFlows(flow as Parameters<typeof helper.setFlows>[0], 'full');
+  forwardNodeEvents(flow, emit);
+}
+
 export function inject(id: string, msg: Record<string, unknown>): void {
   helper.getNode(id).receive(msg);
 }

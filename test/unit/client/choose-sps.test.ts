@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chooseSps } from '../../../src/client/choose-sps';
+import { DEFAULT_METRIC } from '../../../src/service/sleep-proxy-service';
+import { formatSpsName } from '../../../src/wire/sps-name';
 
 const order = (names: string[]): string[] => chooseSps(names, (n) => n).map((r) => r.candidate);
 
@@ -27,6 +29,13 @@ describe('choosing a sleep proxy like Apple’s client (sps-protocol.md §1.3)',
     const f1 = '50-35-10-67.1 f1';
     const f2 = '30-35-10-67.1 f2';
     assert.deepEqual(order([f1, ours, f2]), [f2, f1, ours]);
+  });
+
+  test('our advertised name carries feature 1 (keepalive offload) and wins over an Apple TV and featureless proxies', () => {
+    const advertised = formatSpsName({ ...DEFAULT_METRIC, prettyName: 'Node-RED' });
+    assert.ok(advertised.startsWith('20-35-10-67.1 '), advertised);
+    const featureless = '10-34-10-70 SleepProxyServer';
+    assert.deepEqual(order([featureless, appleTv, advertised]), [advertised, appleTv, featureless]);
   });
 
   test('the rank is kept for messages', () => {

@@ -2,6 +2,7 @@
 // the wire encoder, frames built with the wire frame builders, and a timeline runner that advances
 // time with handleTimer(nextTimer()) and stamps every action with the time it was produced.
 import type { ProxyAction } from '../../../src/core/actions';
+export { keepaliveRecord } from '../../../src/core/registration-request';
 import { SleepProxy, type SleepProxyOptions } from '../../../src/core/sleep-proxy';
 import { ARP_OP, ZERO_MAC } from '../../../src/wire/arp';
 import { DnsClass, DnsRecord } from '../../../src/wire/dns';
@@ -17,6 +18,7 @@ import {
 } from '../../../src/wire/frame';
 import { ICMPV6_TYPE } from '../../../src/wire/icmpv6';
 import { solicitedNodeAddress, solicitedNodeMac } from '../../../src/wire/ndp';
+import type { KeepaliveRepr } from '../../../src/wire/sps-keepalive';
 import { encodeRegistration } from '../../../src/wire/sps-registration';
 import { TCP_FLAG } from '../../../src/wire/tcp';
 
@@ -255,4 +257,45 @@ export function proxying(options: Partial<SleepProxyOptions> = {}, spec: Registr
   runUntil(proxy, T0 + 4000);
   proxy.drainEvents();
   return proxy;
+}
+
+// --- A TCP connection of the sleeper, kept alive by the proxy (§5.4).
+
+export const KEEPALIVE: KeepaliveRepr = {
+  interval: 20,
+  local: SLEEPER_V4,
+  remote: PEER_V4,
+  localPort: 8022,
+  remotePort: 51000,
+  peerMac: PEER_MAC,
+  seq: 5000,
+  ack: 9000,
+  window: 502,
+};
+
+/** A segment from the connection's peer: `seq`/`ack` are the peer's numbers. */
+export function peerSegment(
+  flags: number,
+  seq: number,
+  ack: number,
+  payload = Buffer.alloc(0),
+  k = KEEPALIVE,
+): Buffer {
+  return encodeTcpFrame({
+    srcMac: k.peerMac,
+    dstMac: PROXY_MAC,
+    src: k.remote,
+    dst: k.local,
+    tcp: {
+      srcPort: k.remotePort,
+      dstPort: k.localPort,
+      seqNumber: seq,
+      ackNumber: ack,
+      flags,
+      window: 1000,
+      urgentPointer: 0,
+      options: Buffer.alloc(0),
+      payload,
+    },
+  });
 }
