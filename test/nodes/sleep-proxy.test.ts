@@ -387,7 +387,7 @@ describe('sleep proxy nodes on the test LAN', { skip: lanUnavailableReason() }, 
     assert.equal((await released).payload.hostMac, SLEEPER_MAC);
   });
 
-  test('a host outside the allow-list gets no answer; one on it registers', async () => {
+  test('a host outside the allow-list or over a cap gets no answer and a refused message; one within registers', async () => {
     await sleeper.wake();
     await drain();
     await red.call('load', flow({ interface: 'eth0', stateDir, allow: '10.99.0.0/24' }));
@@ -403,7 +403,14 @@ describe('sleep proxy nodes on the test LAN', { skip: lanUnavailableReason() }, 
     });
     assert.ok((refused.payload.addresses as string[]).includes(sleeper.ipv4));
     await drain();
-    await red.call('load', flow({ interface: 'eth0', stateDir, allow: `10.99.0.0/24, ${SLEEPER_MAC}` }));
+    // The config node's caps reach the engine: 3 records per host is too few for this sleeper.
+    const allowed = `10.99.0.0/24, ${SLEEPER_MAC}`;
+    await red.call('load', flow({ interface: 'eth0', stateDir, allow: allowed, maxHostRecords: '3' }));
+    await nextStatus((s) => s.fill === 'green');
+    await assert.rejects(register(), /no reply/);
+    assert.equal((await nextMessage('out', 'refused')).payload.reason, 'host-records-cap');
+    await drain();
+    await red.call('load', flow({ interface: 'eth0', stateDir, allow: allowed }));
     await nextStatus((s) => s.fill === 'green');
     const registered = nextMessage('out', 'registered');
     await register();
