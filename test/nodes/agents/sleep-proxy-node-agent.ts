@@ -54,3 +54,12 @@ export async function shutdown(): Promise<void> {
   if (running) await stopServer();
   running = false;
 }
+
+/** The runtime's error log lines of nodes of `type` so far (Node-RED level 20). */
+export function errorLog(type: string): string[] {
+  return helper
+    .log()
+    .args.map((a: unknown[]) => a[0] as { level: number; msg: unknown; type: string })
+    .filter((l: { level: number; type: string }) => l.type === type && l.level === 20)
+    .map((l: { msg: unknown }) => String(l.msg));
+}
