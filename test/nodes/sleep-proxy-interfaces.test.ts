@@ -23,8 +23,7 @@ import {
 } from '../support/lan';
 import { helper, startServer, stopServer } from '../support/node-red';
 import { parsePcap } from '../support/pcap';
-import { sleeperRegistration } from '../integration/sleeper-registration';
-import type * as Client from '../integration/agents/registration-client-agent';
+import { registerHost } from '../integration/sleeper-registration';
 import { parseMagicPacket } from '../../src/wire/wol';
 import { drainEvents, nextFromNode, type Msg, proxyFlow, REGISTRATION_PORT } from './proxy-lan-fixture';
 import type * as NodeRed from './agents/sleep-proxy-node-agent';
@@ -35,7 +34,6 @@ const configNode = require('../../nodes/sleep-proxy-config');
 const proxyNode = require('../../nodes/sleep-proxy');
 
 const AGENT = join(__dirname, 'agents', 'sleep-proxy-node-agent.js');
-const CLIENT = join(__dirname, '..', 'integration', 'agents', 'registration-client-agent.js');
 
 /** The target MACs of the EtherType 0x0842 magic packets of a capture. */
 function magicTargets(pcap: Buffer): string[] {
@@ -186,18 +184,7 @@ describe(
       assert.equal((await green).text, '0 sleeping, 2 interfaces');
       for (const { host, ifname, proxy } of hosts()) {
         const registered = nextMessage('registered');
-        const payload = sleeperRegistration({
-          host: host.name,
-          ipv4: host.ipv4,
-          mac: host.mac,
-          services: [{ instance: `${host.name} SSH`, type: '_ssh._tcp', port: 22 }],
-        });
-        const client = await host.runNode<typeof Client>(CLIENT);
-        try {
-          await client.call('exchange', 'udp4', proxy, REGISTRATION_PORT, payload, 5353, 3000);
-        } finally {
-          await client.close();
-        }
+        await registerHost(host, proxy, REGISTRATION_PORT);
         await host.sleep();
         const msg = await registered;
         assert.equal(msg.payload.hostMac, host.mac);
