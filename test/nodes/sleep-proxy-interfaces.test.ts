@@ -166,7 +166,7 @@ describe(
       net = await TestSegments.create({
         segments: [
           { name: 'a', hosts: ['alpha:10'] },
-          { name: 'b', hosts: ['bravo:10'] },
+          { name: 'b', hosts: ['bravo:10', 'charlie:30'] },
         ],
       });
       red = await net.router!.runNode<typeof NodeRed>(AGENT);
@@ -260,6 +260,27 @@ describe(
       assert.deepEqual(new Set(targets), new Set([bravo.mac]));
     });
 
+    test('a watched host is watched on the interface whose subnet holds it; one that fits none is skipped', async () => {
+      const charlie = net.host('charlie');
+      await charlie.sleep();
+      await drain();
+      const watched = [
+        { name: 'charlie', mac: charlie.mac, addresses: [charlie.ipv4], ports: [22] },
+        { name: 'ghost', mac: '02:78:00:09:00:09', addresses: ['10.99.0.9'], ports: [22] },
+      ];
+      const config = { interfaces: ['eth-a', 'eth-b'], stateDir, watchInterval: '1', watchSilence: '2' };
+      await red.call('load', proxyFlow({ ...config, hosts: JSON.stringify(watched) }));
+      const asleep = await nextMessage('asleep', 10_000);
+      assert.deepEqual([asleep.payload.hostMac, asleep.payload.interface], [charlie.mac, 'eth-b']);
+      const warnings = await red.call('logLines', 'sleep-proxy-config', 30);
+      assert.ok(
+        warnings.some((w) =>
+          /^watched hosts: ghost skipped: no interface's subnet holds 10\.99\.0\.9/.test(w),
+        ),
+        JSON.stringify(warnings),
+      );
+    });
+
     test('an interface that does not exist leaves the other running, with a yellow status naming it', async () => {
       await drain();
       await red.call('load', flow(['eth-a', 'nosuch0']));
@@ -269,7 +290,7 @@ describe(
         shape: 'ring',
         text: '1 sleeping, 2 interfaces; nosuch0: no interface nosuch0',
       });
-      const errors = await red.call('errorLog', 'sleep-proxy-config');
+      const errors = await red.call('logLines', 'sleep-proxy-config', 20);
       assert.ok(
         errors.some((e) => e.startsWith('sleep proxy on nosuch0:')),
         JSON.stringify(errors),
