@@ -77,11 +77,6 @@ export class ProxyGroup extends EventEmitter<SharedProxyEvents> {
     );
   }
 
-  /** Resolves once every interface started or failed (never rejects). */
-  async ready(): Promise<void> {
-    await Promise.all(this.members.map((m) => m.ready()));
-  }
-
   /** Every sleeper of every running interface (each says its `interface`). */
   list(): SleeperRow[] {
     return this.members.filter((m) => m.state.kind === 'running').flatMap((m) => m.list());
