@@ -2,17 +2,20 @@
 // editor's own permission checks (RED.auth.needsPermission: 'sleep-proxy.read' to look,
 // 'sleep-proxy.write' to wake), and a comms topic that pushes the whole picture on every change.
 //   GET  /sleep-proxy/interfaces  -> [{ name, mac, addresses, internal }]  (the config node's picker)
-//   GET  /sleep-proxy/sleepers    -> SleepersSnapshot
-//   POST /sleep-proxy/wake {target, proxy?} -> { proxy, sleeper } | 404 { error }
+//   GET  /sleep-proxy/sleepers    -> SleepersSnapshot (one entry per config node and interface)
+//   POST /sleep-proxy/wake {target, proxy?, interface?} -> { proxy, sleeper } | 404 { error }
 //   comms 'sleep-proxy/sleepers' (retained) -> SleepersSnapshot; 'sleep-proxy/event' -> ProxyEventMessage
 import { networkInterfaces } from 'node:os';
 import type { NodeAPI } from 'node-red';
-import { runningProxies, type SharedProxy, type SharedState, type SleeperRow } from './sleep-proxy-shared';
+import { type ProxyGroup, runningProxies } from './sleep-proxy-group';
+import type { SharedState, SleeperRow } from './sleep-proxy-shared';
 
 export const SLEEPERS_TOPIC = 'sleep-proxy/sleepers';
 export const EVENT_TOPIC = 'sleep-proxy/event';
 
+/** One interface of one config node. */
 export interface ProxySnapshot {
+  /** The config node. */
   readonly id: string;
   readonly label: string;
   readonly interface: string;
@@ -35,17 +38,19 @@ export interface InterfaceChoice {
 }
 
 export function sleepersSnapshot(): SleepersSnapshot {
-  const proxies = [...runningProxies.values()].map((p) => {
-    const state = p.state;
-    return {
-      id: p.id,
-      label: p.label,
-      interface: p.ifname,
-      state: state.kind,
-      ...(state.kind === 'failed' ? { reason: state.reason } : {}),
-      sleepers: p.list(),
-    };
-  });
+  const proxies = [...runningProxies.values()].flatMap((group) =>
+    group.members.map((p) => {
+      const state = p.state;
+      return {
+        id: group.id,
+        label: group.label,
+        interface: p.ifname,
+        state: state.kind,
+        ...(state.kind === 'failed' ? { reason: state.reason } : {}),
+        sleepers: p.list(),
+      };
+    }),
+  );
   return { now: Date.now(), proxies };
 }
 
@@ -59,7 +64,7 @@ export function interfaceChoices(): InterfaceChoice[] {
 }
 
 interface Request {
-  body?: { target?: unknown; proxy?: unknown };
+  body?: { target?: unknown; proxy?: unknown; interface?: unknown };
 }
 interface Response {
   json(body: unknown): void;
@@ -69,17 +74,20 @@ interface Response {
 function wakeHandler(req: Request, res: Response): void {
   const target = typeof req.body?.target === 'string' ? req.body.target.trim() : '';
   const wanted = typeof req.body?.proxy === 'string' ? req.body.proxy : undefined;
+  const ifname = typeof req.body?.interface === 'string' ? req.body.interface : undefined;
   if (!target) {
     res.status(400).json({ error: 'target (a sleeper name, MAC or address) is required' });
     return;
   }
-  for (const proxy of runningProxies.values()) {
-    if (wanted && proxy.id !== wanted) continue;
-    if (proxy.state.kind !== 'running') continue;
-    const sleeper = proxy.wake(target);
-    if (sleeper) {
-      res.json({ proxy: proxy.id, sleeper });
-      return;
+  for (const group of runningProxies.values()) {
+    if (wanted && group.id !== wanted) continue;
+    for (const member of group.members) {
+      if ((ifname && member.ifname !== ifname) || member.state.kind !== 'running') continue;
+      const sleeper = member.wake(target);
+      if (sleeper) {
+        res.json({ proxy: group.id, sleeper });
+        return;
+      }
     }
   }
   res.status(404).json({ error: `no sleeper ${target}` });
@@ -103,7 +111,7 @@ export function registerAdminRoutes(RED: NodeAPI): void {
 }
 
 /** Pushes the snapshot (retained, so an editor opened later gets it) and each event to the editor. */
-export function publishChanges(RED: NodeAPI, proxy: SharedProxy): void {
+export function publishChanges(RED: NodeAPI, proxy: ProxyGroup): void {
   const publish = () => RED.comms.publish(SLEEPERS_TOPIC, sleepersSnapshot(), true);
   proxy.on('state', publish);
   proxy.on('event', (event) => {

@@ -1,10 +1,11 @@
-// The "sleep-proxy-config" config node: one sleep proxy on one interface (name, metric, registration
-// port, lease cap, allow-list, state directory, watched hosts: issue 7, src/core/watch.ts), shared by
-// every "sleep proxy" flow node that names it. It starts the SleepProxyService, logs why it could not
-// (the flow nodes show it as a red status; the runtime keeps running), offers its sleepers to the wake
-// on lan node by name, and on close closes the service: on a redeploy or a Node-RED stop the journal in
-// the state directory brings the sleepers back when the next one starts; when the node is deleted or
-// disabled it hands over (wakes its sleepers, so that they register with another proxy).
+// The "sleep-proxy-config" config node: one sleep proxy on one or more interfaces (name, metric,
+// registration port, lease cap, allow-list, state directory, watched hosts: issue 7, src/core/watch.ts),
+// shared by every "sleep proxy" flow node that names it. It starts one SleepProxyService per interface
+// (a ProxyGroup), logs per interface why one could not (the flow nodes show it in their status; the
+// others and the runtime keep running), offers its sleepers to the wake on lan node by name, and on
+// close closes the services: on a redeploy or a Node-RED stop each interface's journal in the state
+// directory brings its sleepers back when the next one starts; when the node is deleted or disabled it
+// hands over (wakes its sleepers, so that they register with another proxy).
 import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { describeHost, type HostDescription } from '../src/core/manual-registration';
@@ -12,11 +13,11 @@ import { parseAllowList } from '../src/service/allow-list';
 import { policySettings } from '../src/service/policy-settings';
 import { DEFAULT_METRIC, DEFAULT_REGISTRATION_PORT } from '../src/service/sleep-proxy-service';
 import { registerSleeperSource } from '../src/service/sleeper-directory';
+import { configInterfaces, type InterfaceSettings } from './config-interfaces';
 import { interfaceChoices, publishChanges, registerAdminRoutes } from './sleep-proxy-admin';
-import { SharedProxy, type SleepProxyConfigNode } from './sleep-proxy-shared';
+import { hostInterface, ProxyGroup, type SleepProxyConfigNode } from './sleep-proxy-group';
 
-interface SleepProxyConfigDef extends NodeDef {
-  interface: string;
+interface SleepProxyConfigDef extends NodeDef, InterfaceSettings {
   proxyName?: string;
   intent?: string;
   portability?: string;
@@ -47,8 +48,14 @@ interface SleepProxyConfigDef extends NodeDef {
   maxDatagram?: string;
 }
 
+interface WatchedHost {
+  readonly host: HostDescription;
+  /** The entry's `interface`, when it names one. */
+  readonly ifname?: string;
+}
+
 /** The valid host descriptions of the config's JSON list, and a warning per invalid entry. */
-function parseWatchedHosts(text: string | undefined): { hosts: HostDescription[]; invalid: string[] } {
+function parseWatchedHosts(text: string | undefined): { hosts: WatchedHost[]; invalid: string[] } {
   if (!text?.trim()) return { hosts: [], invalid: [] };
   let list: unknown;
   try {
@@ -57,14 +64,34 @@ function parseWatchedHosts(text: string | undefined): { hosts: HostDescription[]
     return { hosts: [], invalid: [`not JSON: ${(error as Error).message}`] };
   }
   if (!Array.isArray(list)) return { hosts: [], invalid: ['not a list of hosts'] };
-  const hosts: HostDescription[] = [];
+  const hosts: WatchedHost[] = [];
   const invalid: string[] = [];
   list.forEach((entry, i) => {
     const d = describeHost(entry);
-    if (d.ok) hosts.push(d.value);
+    const ifname = (entry as { interface?: unknown } | null)?.interface;
+    if (d.ok) hosts.push({ host: d.value, ...(typeof ifname === 'string' ? { ifname } : {}) });
     else invalid.push(`host ${i + 1}: ${d.error}`);
   });
   return { hosts, invalid };
+}
+
+/** Each watched host on its interface: its `interface`, else the one whose subnet holds its address. */
+function placeWatched(
+  watched: readonly WatchedHost[],
+  ifnames: readonly string[],
+  warn: (message: string) => void,
+): Map<string, HostDescription[]> {
+  const on = new Map<string, HostDescription[]>(ifnames.map((n) => [n, []]));
+  for (const { host, ifname } of watched) {
+    const choice = hostInterface(ifnames, host, ifname);
+    const list = choice.ok ? on.get(choice.ifname) : undefined;
+    if (list) list.push(host);
+    else
+      warn(
+        `watched hosts: ${host.name} skipped: ${choice.ok ? `the proxy has no interface ${choice.ifname}` : choice.error}`,
+      );
+  }
+  return on;
 }
 
 /**
@@ -107,10 +134,12 @@ export = function register(RED: NodeAPI): void {
       maxLeaseSeconds: def.maxLease,
     });
     for (const problem of settings.invalid) node.warn(`registration policy: ${problem}; using the default`);
-    const ifname = (def.interface ?? '').trim() || defaultInterface();
+    const ifnames = configInterfaces(def, defaultInterface);
     const watched = parseWatchedHosts(def.hosts);
     for (const problem of watched.invalid) node.warn(`watched hosts: ${problem}`);
-    node.proxy = new SharedProxy(node.id, def.name || def.proxyName || ifname, {
+    const watchedOn = placeWatched(watched.hosts, ifnames, (message) => node.warn(message));
+    const label = def.name || def.proxyName || ifnames.join(', ');
+    node.proxy = new ProxyGroup(node.id, label, ifnames, (ifname) => ({
       ifname,
       stateDir,
       port: intSetting(def.port, DEFAULT_REGISTRATION_PORT, 0, 65535),
@@ -126,19 +155,21 @@ export = function register(RED: NodeAPI): void {
       policy: settings.policy,
       allow,
       watch: {
-        hosts: watched.hosts,
+        hosts: watchedOn.get(ifname) ?? [],
         policy: {
           probeIntervalMs: intSetting(def.watchInterval, 10, 1, 3600) * 1000,
           silenceMs: intSetting(def.watchSilence, 60, 1, 86_400) * 1000,
         },
       },
-    });
+    }));
     const proxy = node.proxy;
     proxy.on('warning', (message) => node.warn(message));
-    proxy.on('state', (state) => {
-      if (state.kind === 'failed') node.error(`sleep proxy on ${ifname}: ${state.error.message}`);
-      if (state.kind === 'running') node.log(`sleep proxy running on ${ifname}, state in ${stateDir}`);
-    });
+    for (const member of proxy.members)
+      member.on('state', (state) => {
+        const ifname = member.ifname;
+        if (state.kind === 'failed') node.error(`sleep proxy on ${ifname}: ${state.error.message}`);
+        if (state.kind === 'running') node.log(`sleep proxy running on ${ifname}, state in ${stateDir}`);
+      });
     publishChanges(RED, proxy);
     const unregister = registerSleeperSource({
       lookup(name) {

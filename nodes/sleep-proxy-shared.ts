@@ -1,10 +1,9 @@
-// One running SleepProxyService as the config node shares it: started once, watched by any number of
-// flow nodes and by the editor's sidebar. It turns the service's start failure into a short reason
-// for a red status ("needs CAP_NET_RAW"), remembers each sleeper's last wake and why, and closes the
-// service once, even while it is still starting (a redeploy during start-up leaves nothing open).
-// Every running instance is listed in `runningProxies` for the admin endpoints.
+// One running SleepProxyService (one interface) as the config node shares it: started once, watched
+// through the config node's ProxyGroup by any number of flow nodes and by the editor's sidebar. It turns
+// the service's start failure into a short reason for a red status ("needs CAP_NET_RAW"), remembers each
+// sleeper's last wake and why, and closes the service once, even while it is still starting (a redeploy
+// during start-up leaves nothing open).
 import { EventEmitter } from 'node:events';
-import type { Node } from 'node-red';
 import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
 import type { HostDescription } from '../src/core/manual-registration';
 import type { HostRegistrationOutcome } from '../src/core/options';
@@ -38,11 +37,6 @@ export interface SharedProxyEvents {
   warning: [message: string];
 }
 
-/** The config node as its flow nodes see it. */
-export interface SleepProxyConfigNode extends Node {
-  proxy: SharedProxy;
-}
-
 /**
  * The message for one engine event: the sleeper as payload, the event's own detail beside it; for
  * `refused` (no sleeper), { interface, reason, source, hostMac?, addresses? }.
@@ -60,9 +54,6 @@ export function eventMessage(event: ProxyEventMessage): { topic: string; payload
     payload: structuredClone({ ...sleeper, ...detail, ...(from ? { waker: from } : {}) }),
   };
 }
-
-/** The running proxies by config node id, for the admin endpoints. */
-export const runningProxies = new Map<string, SharedProxy>();
 
 /** A short text for a status dot: what the user must fix. */
 export function failureReason(error: unknown, ifname: string): string {
@@ -84,14 +75,10 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
   private readonly started: Promise<void>;
 
   constructor(
-    readonly id: string,
-    /** The proxy's name as the editor shows it. */
-    readonly label: string,
     private readonly options: SleepProxyServiceOptions,
     start: (o: SleepProxyServiceOptions) => Promise<SleepProxyService> = (o) => SleepProxyService.start(o),
   ) {
     super();
-    runningProxies.set(id, this);
     this.started = start(options).then(
       (service) => {
         if (this.current.kind === 'closed') return service.close(this.closeOptions);
@@ -148,7 +135,6 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
 
   /** Closes the service (after its start, if still starting): the journal keeps the sleepers unless handing over. */
   async close(options: CloseOptions = {}): Promise<void> {
-    if (runningProxies.get(this.id) === this) runningProxies.delete(this.id);
     if (this.current.kind === 'closed') return;
     this.closeOptions = options;
     this.setState({ kind: 'closed' });

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// `sleep-proxy`: the sleep proxy on one interface without Node-RED. Events are printed as JSON lines
-// on stdout ({"event": ..., ...}), warnings as JSON lines on stderr; commands can be typed on stdin
-// as lines "list", "counters", "wake <name|MAC|address>", "release <name|MAC|address>". SIGTERM/SIGINT
-// close it cleanly and hand over: every sleeper is woken once and forgotten, so that it registers with
-// another proxy (as Apple's SPS does when switched off); with --keep-on-exit the registry stays in the
-// state directory instead, for the next start (a systemd restart). The registration policy and caps
-// are flags (README "Security model"); a bad value exits with the usage.
+// `sleep-proxy`: the sleep proxy on one or more interfaces without Node-RED (one service, one engine, per
+// --interface; one journal per interface in the state directory). Events are printed as JSON lines on
+// stdout ({"event": ..., "interface": ..., ...}), warnings as JSON lines on stderr; commands can be typed
+// on stdin as lines "list" (every interface), "counters" (one line per interface: drops and refusals),
+// "wake <name|MAC|address>", "release <name|MAC|address>" (on every interface that holds it). An interface that cannot start is reported on stderr
+// ({"error", "part", "interface"}) and the others run; the command exits 1 only when none starts.
+// SIGTERM/SIGINT close it cleanly and hand over: every sleeper is woken once and forgotten, so that it
+// registers with another proxy (as Apple's SPS does when switched off); with --keep-on-exit the
+// registry stays in the state directory instead, for the next start (a systemd restart). The
+// registration policy and caps are flags, the same for every interface (README "Security model"); a
+// bad value exits with the usage.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { SleeperView } from '../core/events';
 import { parseAllowList } from './allow-list';
 import { policySettings } from './policy-settings';
 import { DEFAULT_REGISTRATION_PORT, SleepProxyService } from './sleep-proxy-service';
 
-const USAGE = `usage: sleep-proxy --interface IFNAME [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME] [--keep-on-exit]
+const USAGE = `usage: sleep-proxy --interface IFNAME [--interface IFNAME...] [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME] [--keep-on-exit]
   registration policy (defaults in brackets):
   [--allow SUBNETS,MACS]     only these subnets / host MACs may register [everyone on the link]
   [--any-subnet]             accept sources outside the interface's subnets [subnets + IPv6 link-local]
@@ -29,10 +34,18 @@ function print(line: object, stream: NodeJS.WriteStream = process.stdout): void 
   stream.write(`${JSON.stringify(line)}\n`);
 }
 
+function failure(error: Error, ifname?: string): object {
+  return {
+    error: error.message,
+    part: (error as { part?: string }).part,
+    ...(ifname ? { interface: ifname } : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      interface: { type: 'string', short: 'i' },
+      interface: { type: 'string', short: 'i', multiple: true },
       'state-dir': { type: 'string', short: 's', default: '.' },
       port: { type: 'string', short: 'p', default: String(DEFAULT_REGISTRATION_PORT) },
       name: { type: 'string', short: 'n' },
@@ -50,6 +63,7 @@ async function main(): Promise<void> {
     },
   });
   const port = Number(values.port);
+  const ifnames = [...new Set(values.interface ?? [])];
   const allow = parseAllowList(values.allow ?? '');
   const settings = policySettings({
     onLinkOnly: !values['any-subnet'],
@@ -65,45 +79,63 @@ async function main(): Promise<void> {
     ...settings.invalid,
     ...allow.invalid.map((e) => `allow: ${e} is neither a subnet nor a MAC`),
   ];
-  if (
-    values.help ||
-    !values.interface ||
-    !Number.isInteger(port) ||
-    port < 0 ||
-    port > 65535 ||
-    problems.length
-  ) {
+  const badPort = !Number.isInteger(port) || port < 0 || port > 65535;
+  if (values.help || ifnames.length === 0 || badPort || problems.length) {
     for (const problem of problems) console.error(problem);
     console.error(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  const service = await SleepProxyService.start({
-    ifname: values.interface,
-    stateDir: values['state-dir'] ?? '.',
-    port,
-    name: values.name,
-    limits: settings.limits,
-    policy: settings.policy,
-    allow: allow.allow,
-  });
-  service.on('event', (event) => print({ event: event.type, ...event }));
-  service.on('warning', (message) => print({ warning: message }, process.stderr));
-  print({ event: 'started', interface: service.ifname, port: service.port, sleepers: service.list() });
+  const { limits, policy } = settings;
+  const start = (ifname: string) =>
+    SleepProxyService.start({
+      ifname,
+      stateDir: values['state-dir'] ?? '.',
+      port,
+      name: values.name,
+      limits,
+      policy,
+      allow: allow.allow,
+    });
+  const handOver = !values['keep-on-exit'];
+  if (ifnames.length === 1)
+    await start(ifnames[0]).then((s) => run(handOver, s)); // a lone failure ends the command (main's catch)
+  else {
+    const started = await Promise.allSettled(ifnames.map(start));
+    started.forEach((s, i) => {
+      if (s.status === 'rejected') print(failure(s.reason as Error, ifnames[i]), process.stderr);
+    });
+    const services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (services.length === 0) process.exit(1);
+    run(handOver, ...services);
+  }
+}
+
+function run(handOver: boolean, ...services: SleepProxyService[]): void {
+  for (const service of services) {
+    service.on('event', (event) => print({ event: event.type, ...event }));
+    service.on('warning', (message) =>
+      print({ warning: message, interface: service.ifname }, process.stderr),
+    );
+    print({ event: 'started', interface: service.ifname, port: service.port, sleepers: service.list() });
+  }
+  const all = (act: (s: SleepProxyService) => SleeperView | undefined) =>
+    services.flatMap((s) => act(s) ?? []);
 
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
     const [command, target] = line.trim().split(/\s+/, 2);
-    if (command === 'list') print({ event: 'list', sleepers: service.list() });
-    else if (command === 'counters') print({ event: 'counters', counters: service.counters() });
+    if (command === 'list') print({ event: 'list', sleepers: services.flatMap((s) => s.list()) });
+    else if (command === 'counters')
+      for (const s of services) print({ event: 'counters', interface: s.ifname, counters: s.counters() });
     else if ((command === 'wake' || command === 'release') && target) {
-      const sleeper = command === 'wake' ? service.wake(target) : service.release(target);
-      if (!sleeper) print({ warning: `no sleeper ${target}` }, process.stderr);
+      const sleepers = all((s) => (command === 'wake' ? s.wake(target) : s.release(target)));
+      if (sleepers.length === 0) print({ warning: `no sleeper ${target}` }, process.stderr);
     } else if (command) print({ warning: `unknown command: ${line}` }, process.stderr);
   });
 
   const stop = (): void => {
     commands.close();
-    service.close({ handOver: !values['keep-on-exit'] }).then(
+    Promise.all(services.map((s) => s.close({ handOver }))).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -113,6 +145,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  print({ error: error.message, part: (error as { part?: string }).part }, process.stderr);
+  print(failure(error), process.stderr);
   process.exit(1);
 });

@@ -1,12 +1,17 @@
 // The engine's registry on disk: a journal of put/delete entries per sleeper on top of a compacted
 // snapshot (src/io/store). Replay folds them into one ProxySnapshot for SleepProxy.restore; after
-// enough entries the journal is compacted to a fresh snapshot.
+// enough entries the journal is compacted to a fresh snapshot. One store per interface and state
+// directory (files registry-<ifname>.*): a second open of the same files in this process (two proxies
+// configured on one interface) is refused, so two engines never write the same journal.
+import { resolve } from 'node:path';
 import type { JournalEntry } from '../core/actions';
 import { SNAPSHOT_VERSION, type ProxySnapshot, type SleeperSnapshot } from '../core/snapshot';
-import { Journal, type JournalDamage, type StoreError } from '../io/store';
+import { Journal, type JournalDamage, StoreError } from '../io/store';
 
 /** Compact once this many entries piled up since the last snapshot. */
 const COMPACT_AFTER = 1000;
+/** The journals open in this process, by path prefix. */
+const held = new Set<string>();
 
 export type RegistryStoreOpen =
   | {
@@ -23,13 +28,24 @@ export class RegistryStore {
   private constructor(
     private readonly journal: Journal<JournalEntry, ProxySnapshot>,
     entries: number,
+    private readonly path: string,
   ) {
     this.sinceCompaction = entries;
   }
 
   static async open(dir: string, ifname: string): Promise<RegistryStoreOpen> {
-    const opened = await Journal.open<JournalEntry, ProxySnapshot>(dir, { name: `registry-${ifname}` });
-    if (!opened.ok) return { ok: false, error: opened.error };
+    const name = `registry-${ifname}`;
+    const path = resolve(dir, name);
+    if (held.has(path)) {
+      const text = `${name} is in use by another sleep proxy on ${ifname} in this process`;
+      return { ok: false, error: new StoreError('busy', text, undefined, path) };
+    }
+    held.add(path); // before the first await: two opens at once cannot both pass
+    const opened = await Journal.open<JournalEntry, ProxySnapshot>(dir, { name });
+    if (!opened.ok) {
+      held.delete(path);
+      return { ok: false, error: opened.error };
+    }
     const sleepers = new Map<string, SleeperSnapshot>();
     for (const s of opened.snapshot?.sleepers ?? []) sleepers.set(s.hostMac, s);
     for (const entry of opened.entries) {
@@ -38,7 +54,7 @@ export class RegistryStore {
     }
     return {
       ok: true,
-      store: new RegistryStore(opened.journal, opened.entries.length),
+      store: new RegistryStore(opened.journal, opened.entries.length, path),
       snapshot: { version: SNAPSHOT_VERSION, sleepers: [...sleepers.values()] },
       damage: opened.damage,
     };
@@ -57,7 +73,11 @@ export class RegistryStore {
     await this.journal.compact(snapshot());
   }
 
-  close(): Promise<void> {
-    return this.journal.close();
+  async close(): Promise<void> {
+    try {
+      await this.journal.close();
+    } finally {
+      held.delete(this.path);
+    }
   }
 }

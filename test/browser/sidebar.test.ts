@@ -154,6 +154,19 @@ describe(
       if (userDir) rmSync(userDir, { recursive: true, force: true });
     });
 
+    /** The editor, loaded, as the admin, in a new browser. */
+    async function openEditor(): Promise<NodeChild<typeof Browser>> {
+      const admin = await token('admin', 'admin-pw', '*');
+      const opened = await proxyHost.runNode<typeof Browser>(BROWSER);
+      await opened.call('open', `${base}/?access_token=${admin}`);
+      await opened.call(
+        'waitFor',
+        "typeof RED !== 'undefined' && RED.sidebar && RED.sidebar.containsTab('sleep-proxy') && RED.nodes.getType('sleep proxy') !== undefined && $('#red-ui-loading-progress').is(':hidden')",
+        30_000,
+      );
+      return opened;
+    }
+
     test('the admin endpoints need the read / write permission (adminAuth)', async () => {
       assert.equal((await http('GET', '/sleep-proxy/sleepers')).status, 401);
       assert.equal((await http('GET', '/sleep-proxy/interfaces')).status, 401);
@@ -176,16 +189,9 @@ describe(
       await client.close();
       await lan.host('sleeper').sleep(); // else its own traffic tells the proxy it is awake
 
-      const admin = await token('admin', 'admin-pw', '*');
-      browser = await proxyHost.runNode<typeof Browser>(BROWSER);
+      browser = await openEditor();
       const row = `.sleep-proxy-sleeper[data-sleeper="${SLEEPER_MAC}"]`;
       try {
-        await browser.call('open', `${base}/?access_token=${admin}`);
-        await browser.call(
-          'waitFor',
-          "typeof RED !== 'undefined' && RED.sidebar && RED.sidebar.containsTab('sleep-proxy') && RED.nodes.getType('sleep proxy') !== undefined && $('#red-ui-loading-progress').is(':hidden')",
-          30_000,
-        );
         // Shown again on every poll: the editor may still switch to its own tab while it loads.
         const text = (await browser.call(
           'waitFor',
@@ -194,6 +200,7 @@ describe(
           10_000,
         )) as string;
         assert.match(text, /state: (probing|proxied)/);
+        assert.match(text, /interface: eth0/);
         assert.match(text, new RegExp(lan.host('sleeper').ipv4.replace(/\./g, '\\.')));
         assert.match(text, /lease: \d/);
         mkdirSync(artifacts, { recursive: true });
@@ -247,6 +254,33 @@ describe(
           )
           .catch((e: Error) => e.message);
         throw new Error(`${(error as Error).message}; sidebar: ${String(text)}; Node-RED log:\n${log}`);
+      } finally {
+        await browser.call('shutdown').catch(() => undefined);
+        await browser.close(5000);
+        browser = undefined;
+      }
+    });
+
+    test('the config editor offers the interfaces as checkboxes; a flow with one `interface` opens ticked', async () => {
+      browser = await openEditor();
+      try {
+        await browser.call('evaluate', "RED.editor.editConfig('', 'sleep-proxy-config', 'cfg')");
+        const boxes = '#sleep-proxy-config-interfaces input[type=checkbox]';
+        const ticked = (await browser.call(
+          'waitFor',
+          `$('${boxes}').length > 1 && $('${boxes}:checked').map(function () { return this.value; }).get().join()`,
+          10_000,
+        )) as string;
+        assert.equal(ticked, 'eth0', 'the saved single interface is ticked');
+        await browser.call('click', `${boxes}[value="lo"]`);
+        await browser.call('click', '#node-config-dialog-ok');
+        const saved = (await browser.call(
+          'waitFor',
+          "(() => { const n = RED.nodes.node('cfg'); return n.interfaces.length === 2 && JSON.stringify([n.interfaces, n.interface]); })()",
+          5000,
+        )) as string;
+        const [interfaces, single] = JSON.parse(saved) as [string[], string];
+        assert.deepEqual([interfaces.sort(), single], [['eth0', 'lo'], ''], 'a list; the old field emptied');
       } finally {
         await browser.call('shutdown').catch(() => undefined);
         await browser.close(5000);

@@ -2,6 +2,7 @@
 // a unique reverse-mapping PTR for the host's IPv4 (the address to take over), its A record, and per
 // service a unique SRV and TXT plus the shared PTR that browsers follow. Host and instance names are
 // chosen per sleeper so that captures can tell the sleepers' packets apart.
+import { join } from 'node:path';
 import { keepaliveRecord } from '../../src/core/registration-request';
 import { DnsClass, type DnsRecord } from '../../src/wire/dns';
 import { ipv4ToBytes, ipv6ToBytes } from '../../src/wire/address';
@@ -9,6 +10,10 @@ import { reverseNameFor } from '../../src/wire/dns-name';
 import { DnsType } from '../../src/wire/dns-rdata';
 import type { KeepaliveRepr } from '../../src/wire/sps-keepalive';
 import { encodeRegistration } from '../../src/wire/sps-registration';
+import type { LanHost } from '../support/lan';
+import type * as Client from './agents/registration-client-agent';
+
+const CLIENT = join(__dirname, 'agents', 'registration-client-agent.js');
 
 export interface SleeperService {
   /** Instance label, e.g. "Alpha SSH". */
@@ -88,4 +93,23 @@ export function sleeperRegistration(spec: SleeperSpec): Buffer {
     lease: spec.lease ?? 7200,
     records: sleeperRecords(spec),
   });
+}
+
+/**
+ * `host` registers itself (its name, address and MAC, one SSH service) with the proxy at proxy:port,
+ * from port 5353 as macOS does; resolves with the proxy's reply, rejects without one.
+ */
+export async function registerHost(host: LanHost, proxy: string, port: number): Promise<Buffer> {
+  const payload = sleeperRegistration({
+    host: host.name,
+    ipv4: host.ipv4,
+    mac: host.mac,
+    services: [{ instance: `${host.name} SSH`, type: '_ssh._tcp', port: 22 }],
+  });
+  const client = await host.runNode<typeof Client>(CLIENT);
+  try {
+    return (await client.call('exchange', 'udp4', proxy, port, payload, 5353, 3000)).data;
+  } finally {
+    await client.close();
+  }
 }

@@ -73,15 +73,8 @@ export class ProxyLan {
     return this.lan.host('proxy').mac;
   }
 
-  async nextMessage(topic: string, timeoutMs = 8000, id = 'out'): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [from, msg] = (await this.red.next('message', Math.max(1, deadline - Date.now()))) as [
-        string,
-        Msg,
-      ];
-      if (from === id && msg.topic === topic) return msg;
-    }
+  nextMessage(topic: string, timeoutMs = 8000, id = 'out'): Promise<Msg> {
+    return nextFromNode<Msg>(this.red, 'message', id, (m) => m.topic === topic, timeoutMs);
   }
 
   /** Every message of `out` within `ms`. */
@@ -115,6 +108,29 @@ export class ProxyLan {
     await this.lan.destroy();
     rmSync(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/** The agent's next `event` ('message' or 'status') from node `id` that passes `pred`. */
+export async function nextFromNode<T>(
+  red: NodeChild<object>,
+  event: 'message' | 'status',
+  id: string,
+  pred: (value: T) => boolean,
+  timeoutMs = 8000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [from, value] = (await red.next(event, Math.max(1, deadline - Date.now()))) as [string, T];
+    if (from === id && pred(value)) return value;
+  }
+}
+
+/** Forgets the agent's queued events of these names, so that a wait sees only what happens next. */
+export async function drainEvents(red: NodeChild<object>, names: readonly string[]): Promise<void> {
+  for (const name of names)
+    await (async () => {
+      for (;;) await red.next(name, 1);
+    })().catch(() => undefined);
 }
 
 /** Every frame of the capture is a magic packet for `target`; at least `min` of them. */

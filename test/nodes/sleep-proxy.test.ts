@@ -28,6 +28,7 @@ import {
 import { nextMatching } from '../integration/agents/next-event';
 import type * as Client from '../integration/agents/registration-client-agent';
 import type * as NodeRed from './agents/sleep-proxy-node-agent';
+import { drainEvents, nextFromNode } from './proxy-lan-fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const configNode = require('../../nodes/sleep-proxy-config');
@@ -253,29 +254,11 @@ describe('sleep proxy nodes on the test LAN', { skip: lanUnavailableReason() }, 
   )!;
 
   /** Forgets queued agent events, so that a wait sees only what happens next. */
-  async function drain(): Promise<void> {
-    for (const name of ['message', 'status', 'comms'])
-      await (async () => {
-        for (;;) await red.next(name, 1);
-      })().catch(() => undefined);
-  }
-  async function nextMessage(id: string, topic: string, timeoutMs = 8000): Promise<Msg> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [from, msg] = (await red.next('message', Math.max(1, deadline - Date.now()))) as [string, Msg];
-      if (from === id && msg.topic === topic) return msg;
-    }
-  }
-  async function nextStatus(pred: (s: Status) => boolean, timeoutMs = 8000): Promise<Status> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [from, status] = (await red.next('status', Math.max(1, deadline - Date.now()))) as [
-        string,
-        Status,
-      ];
-      if (from === 'sp' && pred(status)) return status;
-    }
-  }
+  const drain = () => drainEvents(red, ['message', 'status', 'comms']);
+  const nextMessage = (id: string, topic: string, timeoutMs = 8000) =>
+    nextFromNode<Msg>(red, 'message', id, (m) => m.topic === topic, timeoutMs);
+  const nextStatus = (pred: (s: Status) => boolean, timeoutMs = 8000) =>
+    nextFromNode<Status>(red, 'status', 'sp', pred, timeoutMs);
   async function register(): Promise<Buffer> {
     const client = await sleeper.runNode<typeof Client>(CLIENT);
     try {

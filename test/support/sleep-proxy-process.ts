@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LanHost } from './lan';
+import type { NsEndpoint } from './lan';
 
 // The command compiled beside this file (in dist/ or a dist-NAME/ build folder): a test runs its own build.
 export const SLEEP_PROXY_CLI = join(__dirname, '..', '..', 'src', 'service', 'cli.js');
@@ -13,7 +13,8 @@ export type Line = Record<string, unknown> & { event?: string };
 export interface SleepProxyStart {
   readonly stateDir: string;
   readonly port: number;
-  readonly ifname?: string;
+  /** One or more --interface (default eth0). */
+  readonly ifname?: string | readonly string[];
   readonly name?: string;
   /** More flags, e.g. the registration policy's ("--any-source" for virtual sleepers). */
   readonly args?: readonly string[];
@@ -68,8 +69,17 @@ export class SleepProxyProcess {
   }
 }
 
-export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
-  const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
+export async function startSleepProxy(
+  host: NsEndpoint,
+  options: SleepProxyStart,
+): Promise<SleepProxyProcess> {
+  const ifnames = [options.ifname ?? 'eth0'].flat();
+  const args = [
+    SLEEP_PROXY_CLI,
+    ...ifnames.flatMap((i) => ['--interface', i]),
+    '--state-dir',
+    options.stateDir,
+  ];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
   if (options.keepOnExit) args.push('--keep-on-exit');
   const [command, ...before] = [...(options.prefix ?? []), process.execPath];

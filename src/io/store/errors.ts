@@ -4,9 +4,11 @@
 //   'permission' the process may not create or write the files (EACCES, EPERM)
 //   'io'         anything else the file system reported (EIO after a failed fsync, ENOTDIR...)
 //   'closed'     the journal was closed, or poisoned by an earlier failed fsync (see journal.ts)
+//   'busy'       the files are already open for writing in this process (a second writer would
+//                interleave its records with the first's)
 // Data problems (torn or corrupt records) are not errors: open() reports them and carries on.
 
-export type StoreErrorCode = 'read-only' | 'full' | 'permission' | 'io' | 'closed';
+export type StoreErrorCode = 'read-only' | 'full' | 'permission' | 'io' | 'closed' | 'busy';
 
 export class StoreError extends Error {
   override name = 'StoreError';

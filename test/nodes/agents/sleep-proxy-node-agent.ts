@@ -63,3 +63,12 @@ export async function shutdown(): Promise<void> {
   if (running) await stopServer();
   running = false;
 }
+
+/** The runtime's log lines of nodes of `type` so far, at one Node-RED level (20 error, 30 warn). */
+export function logLines(type: string, level = 20): string[] {
+  return helper
+    .log()
+    .args.map((a: unknown[]) => a[0] as { level: number; msg: unknown; type: string })
+    .filter((l: { level: number; type: string }) => l.type === type && l.level === level)
+    .map((l: { msg: unknown }) => String(l.msg));
+}
