@@ -26,8 +26,15 @@ export interface ProxyStarter<P> {
   takeover(proxy: P, address: string, timeoutMs: number): Promise<unknown>;
 }
 
+/**
+ * Virtual sleepers are registered from the real sleeper, and the registrations row sends hundreds per
+ * second from the waker: both are what the registration policy refuses by default (README "Security
+ * model"), so the bench proxy runs with the source rule and the rate limit off.
+ */
+const BENCH_POLICY_ARGS = ['--any-source', '--rate-limit', '0'] as const;
+
 export const cliProxy: ProxyStarter<SleepProxyProcess> = {
-  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT }),
+  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT, args: BENCH_POLICY_ARGS }),
   takeover: (proxy, address, timeoutMs) => proxy.event('takeover', timeoutMs, (l) => l.address === address),
 };
 

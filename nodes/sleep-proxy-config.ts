@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { describeHost, type HostDescription } from '../src/core/manual-registration';
 import { parseAllowList } from '../src/service/allow-list';
+import { policySettings } from '../src/service/policy-settings';
 import { DEFAULT_METRIC, DEFAULT_REGISTRATION_PORT } from '../src/service/sleep-proxy-service';
 import { registerSleeperSource } from '../src/service/sleeper-directory';
 import { configInterfaces, type InterfaceSettings } from './config-interfaces';
@@ -34,6 +35,17 @@ interface SleepProxyConfigDef extends NodeDef, InterfaceSettings {
   watchInterval?: string;
   /** Seconds of silence after which a watched host is asleep. */
   watchSilence?: string;
+  // Registration policy (README "Security model"); missing means the default.
+  /** Only sources in the interface's subnets or IPv6 link-local (default true). */
+  onLinkOnly?: boolean;
+  /** The source must be one of the addresses registered (default true). */
+  sourceMustBeProxied?: boolean;
+  /** Per source, "BURST/PER-SECOND" or "0". */
+  rateLimit?: string;
+  maxHosts?: string;
+  maxRecords?: string;
+  maxHostRecords?: string;
+  maxDatagram?: string;
 }
 
 interface WatchedHost {
@@ -111,6 +123,17 @@ export = function register(RED: NodeAPI): void {
       key: 'intent' | 'portability' | 'marginalPower' | 'totalPower',
       text: string | undefined,
     ) => intSetting(text, DEFAULT_METRIC[key], 10, 99);
+    const settings = policySettings({
+      onLinkOnly: def.onLinkOnly,
+      sourceMustBeProxied: def.sourceMustBeProxied,
+      rateLimit: def.rateLimit,
+      maxHosts: def.maxHosts,
+      maxRecords: def.maxRecords,
+      maxRecordsPerHost: def.maxHostRecords,
+      maxDatagramBytes: def.maxDatagram,
+      maxLeaseSeconds: def.maxLease,
+    });
+    for (const problem of settings.invalid) node.warn(`registration policy: ${problem}; using the default`);
     const ifnames = configInterfaces(def, defaultInterface);
     const watched = parseWatchedHosts(def.hosts);
     for (const problem of watched.invalid) node.warn(`watched hosts: ${problem}`);
@@ -128,7 +151,8 @@ export = function register(RED: NodeAPI): void {
         totalPower: metric('totalPower', def.totalPower),
         features: 1,
       },
-      limits: def.maxLease ? { maxLeaseSeconds: intSetting(def.maxLease, 86_400, 60, 86_400) } : undefined,
+      limits: settings.limits,
+      policy: settings.policy,
       allow,
       watch: {
         hosts: watchedOn.get(ifname) ?? [],

@@ -37,8 +37,15 @@ export interface SharedProxyEvents {
   warning: [message: string];
 }
 
-/** The message for one engine event: the sleeper as payload, the event's own detail beside it. */
+/**
+ * The message for one engine event: the sleeper as payload, the event's own detail beside it; for
+ * `refused` (no sleeper), { interface, reason, source, hostMac?, addresses? }.
+ */
 export function eventMessage(event: ProxyEventMessage): { topic: string; payload: Record<string, unknown> } {
+  if (event.type === 'refused') {
+    const { type, ...refusal } = event;
+    return { topic: type, payload: structuredClone(refusal) };
+  }
   const { type, sleeper, interface: _ifname, ...detail } = event;
   const from = 'reason' in event && 'from' in event.reason ? event.reason.from : undefined;
   // A copy per message: flow nodes sharing the proxy must not see each other's changes.

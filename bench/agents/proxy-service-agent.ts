@@ -10,7 +10,9 @@ const takenOver = new Set<string>();
 const waiters = new Map<string, () => void>();
 
 export async function start(ifname: string, stateDir: string, port: number): Promise<number> {
-  service = await SleepProxyService.start({ ifname, stateDir, port, name: 'Bench Proxy' });
+  // Virtual sleepers are registered from one real host, many at once: what the policy refuses by default.
+  const policy = { sourceMustBeProxied: false, rateLimit: { burst: 0, perSecond: 0 } };
+  service = await SleepProxyService.start({ ifname, stateDir, port, name: 'Bench Proxy', policy });
   service.on('event', (event) => {
     if (event.type !== 'takeover') return;
     takenOver.add(event.address);

@@ -1,6 +1,8 @@
 // What the SleepProxy engine tells its owner happened (ARCHITECTURE.md "Events and commands"): one
 // discriminated union, each event carrying the sleeper as a plain, JSON-serialisable object, so the
 // service and the Node-RED node can pass them on unchanged (msg.topic = type, msg.payload = event).
+// The one event without a sleeper is `refused`: a registration the policy turned away.
+import type { RegistrationRefusal } from './registration-policy';
 
 /** Where a sleeper is in its life: claiming its addresses, holding them, or being woken. */
 export type SleeperPhase = 'probing' | 'proxied' | 'waking' | 'awake';
@@ -65,6 +67,21 @@ export type ProxyEvent =
   | { readonly type: 'woke'; readonly sleeper: SleeperView; readonly via: WokeVia }
   | { readonly type: 'expired'; readonly sleeper: SleeperView }
   | { readonly type: 'released'; readonly sleeper: SleeperView }
-  | { readonly type: 'wake-failed'; readonly sleeper: SleeperView; readonly reason: WakeReason };
+  | { readonly type: 'wake-failed'; readonly sleeper: SleeperView; readonly reason: WakeReason }
+  | RefusedEvent;
+
+/**
+ * A registration datagram refused (registration-policy.ts) and left unanswered. `hostMac` and
+ * `addresses` (the addresses it asked us to proxy) are there when it parsed. Bounded: a source that
+ * stays rate-limited gets one, and all refusals together a few per second; the counters count all.
+ */
+export interface RefusedEvent {
+  readonly type: 'refused';
+  readonly reason: RegistrationRefusal;
+  /** The datagram's source address. */
+  readonly source: string;
+  readonly hostMac?: string;
+  readonly addresses?: readonly string[];
+}
 
 export type ProxyEventType = ProxyEvent['type'];

@@ -2,13 +2,18 @@
 // endpoint of a datagram, the outcome of a registration, and the drop counters.
 import type { SleeperView } from './events';
 import type { ProxyLimits } from './registration';
+import {
+  DEFAULT_REGISTRATION_POLICY,
+  type RegistrationPolicy,
+  type RegistrationRefusal,
+} from './registration-policy';
 import { DEFAULT_WOKE_GRACE_MS, type HeuristicPolicy } from './owner';
 import type { WakePolicy } from './wake';
 
-export interface ProxyPolicy extends WakePolicy, HeuristicPolicy {
+export interface ProxyPolicy extends WakePolicy, HeuristicPolicy, RegistrationPolicy {
   /** Also send the magic packet as a UDP broadcast to port 9 (non-Apple NICs). */
   readonly udpMagicCopy: boolean;
-  /** Over a cap: stay silent (default, see registration.ts) or answer Refused. */
+  /** Refused (policy or cap): stay silent (default, see registration.ts) or answer Refused. */
   readonly refusedReply: 'silent' | 'refused';
   /** A second mDNS conflict within this window wakes the owner (Apple: seen again while re-probing). */
   readonly conflictWindowMs: number;
@@ -19,6 +24,7 @@ export interface ProxyPolicy extends WakePolicy, HeuristicPolicy {
 }
 
 export const DEFAULT_POLICY: ProxyPolicy = {
+  ...DEFAULT_REGISTRATION_POLICY,
   sshDataWakes: true,
   wokeHeuristic: true,
   wokeGraceMs: DEFAULT_WOKE_GRACE_MS,
@@ -35,6 +41,11 @@ export interface SleepProxyOptions {
   readonly mac: string;
   readonly ipv4?: string;
   readonly ipv6LinkLocal?: string;
+  /**
+   * The interface's own subnets (CIDR, e.g. "10.77.0.2/24"): registrations come from these or from
+   * IPv6 link-local (policy onLinkOnly). None given: only link-local sources are on the link.
+   */
+  readonly subnets?: readonly string[];
   readonly limits?: Partial<ProxyLimits>;
   readonly policy?: Partial<ProxyPolicy>;
 }
@@ -54,7 +65,7 @@ export interface RegistrationOutcome {
 /** The outcome of SleepProxy.registerHost. */
 export interface HostRegistrationOutcome {
   readonly accepted: boolean;
-  /** Why not: 'own-mac', 'records-cap' or 'addresses-cap'. */
+  /** Why not: 'own-mac' or a RegistrationRefusal (a cap, 'address-held'). */
   readonly reason?: string;
   /** The sleeper as held now (absent when the description held nothing to proxy). */
   readonly sleeper?: SleeperView;
@@ -68,7 +79,9 @@ export interface FrameInfo {
 export interface ProxyCounters {
   registrations: number;
   formErr: number;
+  /** Registrations refused, in total and per reason (registration-policy.ts). */
   refused: number;
+  readonly refusedBy: Record<RegistrationRefusal, number>;
   ignoredDatagrams: number;
   malformedFrames: number;
   malformedMdns: number;

@@ -8,9 +8,10 @@
 // Replies, case by case (the choice is ours where Apple's clients cannot tell):
 // - not a DNS UPDATE request, or an invalid source address: no reply (Apple ignores them);
 // - malformed / no OPT / no usable Lease or Owner: FormErr (Apple's behaviour, and SPC fails over);
-// - over a cap (records, proxied addresses): silence by default, because macOS ignores the RCODE and
-//   would believe a Refused reply registered it, while silence makes both clients try the next SPS;
-//   policy 'refused' sends Apple's Refused instead;
+// - refused by the registration policy or over a cap (registration-policy.ts): silence by default,
+//   because macOS ignores the RCODE and would believe a Refused reply registered it, while silence
+//   makes both clients try the next SPS; policy 'refused' sends Apple's Refused instead (to a
+//   registration that parsed; a rate-limited, oversized or off-subnet datagram always gets silence);
 // - accepted, including retransmissions and every fragment of a split registration: NOERROR with the
 //   granted lease.
 //   A first registration with no usable record is answered the same way but holds nothing (Apple
@@ -28,6 +29,12 @@ export interface ProxyLimits {
   readonly maxTtl: number;
   /** Proxied addresses per interface (Apple's capture-filter cap). */
   readonly maxAddresses: number;
+  /** Records held for one host (a Mac with 30 services sends about 100). */
+  readonly maxRecordsPerHost: number;
+  /** Sleepers per interface. */
+  readonly maxHosts: number;
+  /** Registration datagram bytes (mDNS's own maximum, RFC 6762 §17; Apple splits at ~1440). */
+  readonly maxDatagramBytes: number;
 }
 
 export const DEFAULT_LIMITS: ProxyLimits = {
@@ -35,9 +42,10 @@ export const DEFAULT_LIMITS: ProxyLimits = {
   maxLeaseSeconds: 86_400,
   maxTtl: 4500,
   maxAddresses: 250,
+  maxRecordsPerHost: 1000,
+  maxHosts: 250,
+  maxDatagramBytes: 9000,
 };
-
-export type RegistrationRefusal = 'records-cap' | 'addresses-cap';
 
 const identity = (r: SpsRecord): string =>
   `${dnsNameKey(r.name)}/${r.type}/${r.class}/${r.rdata.toString('hex')}`;

@@ -37,9 +37,15 @@ import {
   isKeepaliveRecord,
   mergeRecords,
   type ProxyLimits,
-  type RegistrationRefusal,
   validSource,
 } from './registration';
+import {
+  capRefusal,
+  type GateVerdict,
+  REFUSAL_REASONS,
+  RegistrationGate,
+  type RegistrationRefusal,
+} from './registration-policy';
 import { isAddressRecord, recordKey, Registry, Sleeper } from './registry';
 import { type ProxySnapshot, SNAPSHOT_VERSION, sleeperFromSnapshot, sleeperSnapshot } from './snapshot';
 import { AddressClaim, handBackFrame, probeFrame, takeoverFrame } from './takeover';
@@ -76,6 +82,7 @@ export class SleepProxy {
     registrations: 0,
     formErr: 0,
     refused: 0,
+    refusedBy: Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RegistrationRefusal, number>,
     ignoredDatagrams: 0,
     malformedFrames: 0,
     malformedMdns: 0,
@@ -90,6 +97,7 @@ export class SleepProxy {
   private readonly multicast = new Map<string, number>();
   /** Watched hosts by MAC (watch.ts). */
   private readonly watches = new Map<string, HostWatch>();
+  private readonly gate: RegistrationGate;
 
   constructor(options: SleepProxyOptions) {
     const mac = normalizeMac(options.mac);
@@ -98,6 +106,7 @@ export class SleepProxy {
     this.mac = mac;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.gate = new RegistrationGate(this.policy, options.subnets ?? []);
   }
 
   drainActions(): ProxyAction[] {
@@ -116,6 +125,8 @@ export class SleepProxy {
 
   handleRegistration(datagram: Buffer, from: Endpoint, now: number): RegistrationOutcome {
     if (!validSource(from.address)) return this.ignored('bad-source');
+    const early = this.gate.datagram(from.address, datagram.length, this.limits.maxDatagramBytes, now);
+    if (early) return this.refused(this.counted(early), from, now);
     const parsed = parseRegistration(datagram);
     if (!parsed.ok) {
       if (!parsed.formErr) return this.ignored('not-update');
@@ -125,14 +136,12 @@ export class SleepProxy {
     }
     const reg = parsed.value;
     if (reg.owner.hostMac === this.mac) return this.ignored('own-mac');
+    const held = this.registry.get(reg.owner.hostMac)?.claims.keys() ?? [];
+    const proxied = reg.proxiedAddresses.map((a) => a.address);
+    const verdict = this.gate.sender(from.address, reg.owner.hostMac, proxied, [...held]);
+    if (verdict) return this.refused(this.counted(verdict), from, now, reg);
     const admitted = this.admit(reg, undefined, now);
-    if (admitted.refusal) {
-      const reply =
-        this.policy.refusedReply === 'refused'
-          ? encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.REFUSED })
-          : undefined;
-      return { reply, accepted: false, reason: admitted.refusal };
-    }
+    if (admitted.refusal) return this.refused({ refusal: admitted.refusal }, from, now, reg);
     return {
       reply: encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.NOERROR, lease: admitted.granted }),
       accepted: true,
@@ -181,7 +190,7 @@ export class SleepProxy {
     }
     const refusal = this.checkCaps(reg, existing, now);
     if (refusal) {
-      this.counters.refused++;
+      this.counted({ refusal });
       return { refusal, granted: 0 };
     }
     this.counters.registrations++;
@@ -189,6 +198,34 @@ export class SleepProxy {
     // Nothing to proxy (every record skipped, or none sent): answered, like Apple, but nothing is held.
     if (existing || reg.records.length > 0) this.accept(reg, existing, granted, now, wakePorts);
     return { granted };
+  }
+
+  private counted(verdict: GateVerdict): GateVerdict {
+    this.counters.refused++;
+    this.counters.refusedBy[verdict.refusal]++;
+    return verdict;
+  }
+
+  /** A refused datagram (already counted): announced within the gate's bounds, answered only under policy 'refused'. */
+  private refused(
+    { refusal, quiet }: GateVerdict,
+    from: Endpoint,
+    now: number,
+    reg?: SpsRegistrationRepr,
+  ): RegistrationOutcome {
+    if (!quiet && this.gate.announce(now)) {
+      const { address: source } = from;
+      const detail = reg && {
+        hostMac: reg.owner.hostMac,
+        addresses: reg.proxiedAddresses.map((a) => a.address),
+      };
+      this.events.push({ type: 'refused', reason: refusal, source, ...detail });
+    }
+    const reply =
+      reg && this.policy.refusedReply === 'refused'
+        ? encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.REFUSED })
+        : undefined;
+    return { reply, accepted: false, reason: refusal };
   }
 
   private ignored(reason: string): RegistrationOutcome {
@@ -203,11 +240,20 @@ export class SleepProxy {
   ): RegistrationRefusal | undefined {
     const held = existing?.records ?? [];
     const merged = mergeRecords(held, reg.records, now, this.limits.maxTtl, existing?.messageId !== reg.id);
-    if (this.registry.recordCount - held.length + merged.records.length > this.limits.maxRecords)
-      return 'records-cap';
-    const newAddresses = reg.proxiedAddresses.filter((a) => !this.registry.forAddress(a.address)).length;
-    if (this.registry.addressCount + newAddresses > this.limits.maxAddresses) return 'addresses-cap';
-    return undefined;
+    const holders = reg.proxiedAddresses.map((a) => this.registry.forAddress(a.address));
+    // An address proxied for another sleeper stays with it (a conflict wakes that one first).
+    if (holders.some((h) => h && h.key !== reg.owner.hostMac)) return 'address-held';
+    return capRefusal(
+      {
+        newHost: !existing && reg.records.length > 0,
+        hosts: this.registry.sleepers.size,
+        hostRecords: merged.records.length,
+        totalRecords: this.registry.recordCount - held.length + merged.records.length,
+        newAddresses: holders.filter((h) => !h).length,
+        totalAddresses: this.registry.addressCount,
+      },
+      this.limits,
+    );
   }
 
   private accept(
@@ -582,7 +628,7 @@ export class SleepProxy {
           const first = !claim.everAnnounced;
           const step = claim.fire(now);
           if (!step) break;
-          this.send(takeoverFrame(step, claim, this.mac, s.wakeMac));
+          this.send(takeoverFrame(step, claim, this.mac));
           if (step === 'announce' && first) {
             this.actions.push({ type: 'blackhole', address: claim.address, add: true });
             this.events.push({ type: 'takeover', sleeper: s.view(this.ifname), address: claim.address });

@@ -3,17 +3,20 @@
 // probe and announce and *whether* to answer; the frames themselves are built by takeoverFrame().
 //
 // Timeline from registration t (unique PTR, i.e. with the cache-flush bit, as macOS sends it):
-//   t+1, t+2, t+3 s   probe the owner (ARP probe / DAD NS, unicast to its wake MAC)
+//   t+1, t+2, t+3 s   probe the address (ARP probe to broadcast / DAD NS to its solicited-node group)
 //   t+4, +5, +7, +11  four announcements (gratuitous ARP / unsolicited NA), interval 1 s doubling
 //   from the first announcement on, requests for the address are answered.
 // A shared PTR (SPC sends no cache-flush bits) skips probing: announcements at t+1, +3, +7, +15.
 // Owner activity restarts probing: before the first announcement, probing starts over at +1 s; after
 // it, answering stops and probing starts over after 10 s. At most 20 restarts (MAX_PROBE_RESTARTS);
 // after that the owner's ARP/NDP no longer moves the state.
+// Unlike Apple's server, which unicasts its probes to the owner's MAC, the probes go to every host:
+// an answer from any other MAC is a conflict (sleep-proxy.ts wakes the registered owner instead of
+// claiming), so a registration naming an address that another host still uses never takes it over.
 import { BROADCAST_MAC } from '../wire/address';
 import { arpAnnouncement, arpProbe } from '../wire/arp';
 import { encodeArpFrame, encodeNdpFrame } from '../wire/frame';
-import { ndpAnnouncement, ndpProbe } from '../wire/ndp';
+import { ndpAnnouncement, ndpProbe, solicitedNodeMac } from '../wire/ndp';
 
 export const PROBE_INTERVAL_MS = 1000;
 export const PROBE_COUNT = 3;
@@ -121,24 +124,22 @@ export class AddressClaim {
   }
 }
 
-/** The probe (to the owner's wake MAC) or announcement frame of a step (§4.3/§4.4 frame tables). */
-export function takeoverFrame(
-  step: TakeoverStep,
-  claim: AddressClaim,
-  ourMac: string,
-  wakeMac: string,
-): Buffer {
-  if (step === 'probe') return probeFrame(claim.address, ourMac, wakeMac);
+/** The probe (to every host) or announcement frame of a step (§4.3/§4.4 frame tables). */
+export function takeoverFrame(step: TakeoverStep, claim: AddressClaim, ourMac: string): Buffer {
+  if (step === 'probe') {
+    const to = claim.family === 4 ? BROADCAST_MAC : solicitedNodeMac(claim.address);
+    return probeFrame(claim.address, ourMac, to);
+  }
   return claim.family === 4
     ? encodeArpFrame(arpAnnouncement(ourMac, claim.address), BROADCAST_MAC)
     : encodeNdpFrame(ndpAnnouncement(ourMac, claim.address));
 }
 
-/** "Is anyone using `address`?", unicast to `ownerMac`: ARP probe or DAD neighbor solicitation. */
-export function probeFrame(address: string, ourMac: string, ownerMac: string): Buffer {
+/** "Is anyone using `address`?", to Ethernet `dstMac`: ARP probe or DAD neighbor solicitation. */
+export function probeFrame(address: string, ourMac: string, dstMac: string): Buffer {
   return address.includes(':')
-    ? encodeNdpFrame(ndpProbe(ourMac, ownerMac, address))
-    : encodeArpFrame(arpProbe(ourMac, address), ownerMac);
+    ? encodeNdpFrame(ndpProbe(ourMac, dstMac, address))
+    : encodeArpFrame(arpProbe(ourMac, address), dstMac);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Which of a proxy's interfaces a host described by a flow (the `sleep` command) sits on: the one
 // whose subnets (the machine's own addresses on it, as CIDR) hold one of the host's addresses.
 // Link-local subnets say nothing (every interface has fe80::/64), so they are left out. Pure.
-import { allowListCheck } from './allow-list';
+import { addressBytes, inAnySubnet, parseSubnet, type Subnet } from '../core/subnet';
 
 export type InterfaceChoice =
   { readonly ok: true; readonly ifname: string } | { readonly ok: false; readonly error: string };
@@ -16,9 +16,11 @@ export function interfaceForHost(
   const names = [...subnets.keys()];
   if (names.length === 1) return { ok: true, ifname: names[0] };
   const holding = names.filter((name) => {
-    const own = (subnets.get(name) ?? []).filter((c) => !isLinkLocal(c));
-    const inSubnet = allowListCheck({ subnets: own, macs: [] });
-    return own.length > 0 && addresses.some((a) => inSubnet(a));
+    const own = (subnets.get(name) ?? [])
+      .filter((c) => !isLinkLocal(c))
+      .map(parseSubnet)
+      .filter((s): s is Subnet => s !== undefined);
+    return own.length > 0 && addresses.some((a) => inAnySubnet(addressBytes(a) ?? Buffer.alloc(0), own));
   });
   if (holding.length === 1) return { ok: true, ifname: holding[0] };
   const which = `msg.payload.interface (one of ${names.join(', ')})`;

@@ -10,9 +10,14 @@
 import { EventEmitter } from 'node:events';
 import { networkInterfaces, hostname } from 'node:os';
 import type { ProxyAction } from '../core/actions';
-import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
+import type { ProxyEvent, RefusedEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
-import { type HostRegistrationOutcome, SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
+import {
+  type HostRegistrationOutcome,
+  type ProxyCounters,
+  SleepProxy,
+  type SleepProxyOptions,
+} from '../core/sleep-proxy';
 import type { HostDescription } from '../core/manual-registration';
 import type { WatchPolicy } from '../core/watch';
 import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
@@ -29,8 +34,7 @@ import { openRegistrationSocket, type RegistrationSocket } from '../io/registrat
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
-import { parseRegistration } from '../wire/sps-registration';
-import { allowListCheck, type AllowList } from './allow-list';
+import type { AllowList } from './allow-list';
 import { captureMatchers, unicastMdns } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
 import { RegistryStore } from './registry-store';
@@ -60,7 +64,8 @@ export interface SleepProxyServiceOptions {
   readonly hostName?: string;
   readonly limits?: SleepProxyOptions['limits'];
   readonly policy?: SleepProxyOptions['policy'];
-  /** Which hosts may register (see allow-list.ts); others get silence, so they try another proxy. */
+  /** Which hosts may register (see allow-list.ts); others get silence, so they try another proxy.
+   * Shorthand for policy.allowSubnets / policy.allowMacs. */
   readonly allow?: AllowList;
   /** Hosts without a Bonjour client, taken over once silent (src/core/watch.ts). */
   readonly watch?: { readonly hosts: readonly HostDescription[]; readonly policy?: Partial<WatchPolicy> };
@@ -94,7 +99,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private closed = false;
   private blackholeWarned = false;
   private forwarding = false;
-  private admits: (address: string, hostMac?: string) => boolean = () => true;
   private readonly refusedSources = new Set<string>();
 
   private constructor(
@@ -149,8 +153,13 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         mac: nic.mac,
         ipv4,
         ipv6LinkLocal,
+        // Registrations come from the link: the subnets of every address of the interface.
+        subnets: addresses.map((a) => a.cidr).filter((c): c is string => c !== null),
         limits: options.limits,
-        policy: options.policy,
+        policy: {
+          ...options.policy,
+          ...(options.allow && { allowSubnets: options.allow.subnets, allowMacs: options.allow.macs }),
+        },
       });
       const routes = new BlackholeRoutes();
       opened.push(routes);
@@ -168,7 +177,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       service.forwarding =
         kernel.ok && (kernel.value.blackholesNeeded.ipv4 || kernel.value.blackholesNeeded.ipv6);
       if (service.forwarding) await routes.flushStale(); // what a killed run of ours left behind
-      service.admits = allowListCheck(options.allow);
       service.wire();
       engine.restore(stored.snapshot, Date.now());
       if (options.watch?.hosts.length)
@@ -208,6 +216,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   /** The link socket's counters: how many frames the kernel filter let through to JavaScript. */
   linkStats(): LinkStats {
     return this.link.stats();
+  }
+
+  /** The engine's drop and refusal counters (a copy). */
+  counters(): ProxyCounters {
+    return structuredClone(this.engine.counters);
   }
 
   get port(): number {
@@ -284,7 +297,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     from: { address: string; port: number },
     reply: (b: Buffer) => void,
   ): void {
-    if (!this.admitted(data, from.address)) return;
     const outcome = this.engine.handleRegistration(data, from, Date.now());
     const persisted = this.pump();
     if (!outcome.reply) return;
@@ -297,19 +309,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     );
   }
 
-  private admitted(data: Buffer, address: string): boolean {
-    if (this.admits(address)) return true;
-    const parsed = parseRegistration(data);
-    const hostMac = parsed.ok ? parsed.value.owner.hostMac : undefined;
-    if (this.admits(address, hostMac)) return true;
-    // One warning per source (capped), so a refused host retrying every few seconds cannot flood the log.
-    if (!this.refusedSources.has(address) && this.refusedSources.size < 64) {
-      this.refusedSources.add(address);
-      this.warn(
-        `registration from ${address}${hostMac ? ` (${hostMac})` : ''} ignored: not in the allow-list`,
-      );
-    }
-    return false;
+  /** One log line per refused source (capped), so a host retrying every few seconds cannot flood the log. */
+  private logRefusal(event: RefusedEvent): void {
+    if (this.refusedSources.has(event.source) || this.refusedSources.size >= 64) return;
+    this.refusedSources.add(event.source);
+    const who = event.hostMac ? ` (${event.hostMac})` : '';
+    this.warn(`registration from ${event.source}${who} refused, not answered: ${event.reason}`);
   }
 
   /**
@@ -335,7 +340,10 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       }
     }
     for (const out of this.responder.drainOutgoing()) void this.mdns.send(out.data, out.to);
-    for (const event of this.engine.drainEvents()) this.emit('event', { ...event, interface: this.ifname });
+    for (const event of this.engine.drainEvents()) {
+      if (event.type === 'refused') this.logRefusal(event);
+      this.emit('event', { ...event, interface: this.ifname });
+    }
     this.responder.drainEvents();
     const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
     done.catch((error: Error) => this.warn(`state directory: ${error.message}`));

@@ -2,7 +2,8 @@
 // a test LAN with the sleep proxy nodes and a flow using them; its admin endpoints refuse requests
 // without the right permission; the sleeper host registers the captured Apple registration; headless
 // Chromium (Debian's, driven over the DevTools pipe) opens the editor, opens the "sleep proxy"
-// sidebar tab, sees the sleeper's row, presses Wake and sees the wake event. The browser is Debian's
+// sidebar tab, sees the sleeper's row, presses Wake and sees the wake event, then a refused
+// registration in the event list. The browser is Debian's
 // chromium driven by playwright-core from an agent inside the proxy host (editor-browser-agent.ts).
 // Screenshots of the sidebar are saved in test/.runs/artifacts/ (SPS_TEST_ARTIFACTS overrides).
 import assert from 'node:assert/strict';
@@ -220,6 +221,27 @@ describe(
         writeFileSync(
           join(artifacts, 'sleep-proxy-sidebar-waking.png'),
           await browser.call('screenshot', SIDEBAR),
+        );
+
+        // The sleeper's registration sent by another host (here the proxy host itself): refused, and
+        // the sidebar's event list says from where and why.
+        const hijacker = await proxyHost.runNode<typeof Client>(CLIENT);
+        const unanswered = await hijacker
+          .call('exchange', 'udp4', proxyHost.ipv4, PORT, update.payload, 0, 1500)
+          .then(
+            () => 'answered',
+            (e: Error) => e.message,
+          );
+        await hijacker.close();
+        assert.match(unanswered, /no reply/);
+        const refused = (await browser.call(
+          'waitFor',
+          "[...document.querySelectorAll('.sleep-proxy-event')].map((e) => e.innerText).find((t) => / refused /.test(t)) || ''",
+          10_000,
+        )) as string;
+        assert.match(
+          refused,
+          new RegExp(`refused ${proxyHost.ipv4.replace(/\./g, '\\.')} \\(source-not-proxied\\)`),
         );
       } catch (error) {
         mkdirSync(artifacts, { recursive: true });

@@ -99,6 +99,28 @@ describe('event messages', () => {
     const copy = msg({ type: 'renewed', sleeper });
     assert.notEqual(copy.payload.addresses, sleeper.addresses, 'each message has its own copy');
   });
+
+  test('refused: no sleeper; the payload says why, from where, and what was asked for', () => {
+    const addresses = ['10.77.0.10'];
+    const refused = msg({
+      type: 'refused',
+      reason: 'source-not-proxied',
+      source: '10.77.0.20',
+      hostMac: SLEEPER_MAC,
+      addresses,
+    });
+    assert.deepEqual(refused, {
+      topic: 'refused',
+      payload: {
+        interface: 'eth0',
+        reason: 'source-not-proxied',
+        source: '10.77.0.20',
+        hostMac: SLEEPER_MAC,
+        addresses,
+      },
+    });
+    assert.notEqual(refused.payload.addresses, addresses, 'its own copy');
+  });
 });
 
 describe(`sleep proxy nodes, root namespace (Node-RED ${nodeRedVersion})`, () => {
@@ -348,14 +370,30 @@ describe('sleep proxy nodes on the test LAN', { skip: lanUnavailableReason() }, 
     assert.equal((await released).payload.hostMac, SLEEPER_MAC);
   });
 
-  test('a host outside the allow-list gets no answer; one on it registers', async () => {
+  test('a host outside the allow-list or over a cap gets no answer and a refused message; one within registers', async () => {
     await sleeper.wake();
     await drain();
     await red.call('load', flow({ interface: 'eth0', stateDir, allow: '10.99.0.0/24' }));
     await nextStatus((s) => s.fill === 'green');
     await assert.rejects(register(), /no reply/);
+    const refused = await nextMessage('out', 'refused');
+    assert.deepEqual(refused.payload, {
+      interface: 'eth0',
+      reason: 'not-allowed',
+      source: sleeper.ipv4,
+      hostMac: SLEEPER_MAC,
+      addresses: (refused.payload as { addresses: string[] }).addresses,
+    });
+    assert.ok((refused.payload.addresses as string[]).includes(sleeper.ipv4));
     await drain();
-    await red.call('load', flow({ interface: 'eth0', stateDir, allow: `10.99.0.0/24, ${SLEEPER_MAC}` }));
+    // The config node's caps reach the engine: 3 records per host is too few for this sleeper.
+    const allowed = `10.99.0.0/24, ${SLEEPER_MAC}`;
+    await red.call('load', flow({ interface: 'eth0', stateDir, allow: allowed, maxHostRecords: '3' }));
+    await nextStatus((s) => s.fill === 'green');
+    await assert.rejects(register(), /no reply/);
+    assert.equal((await nextMessage('out', 'refused')).payload.reason, 'host-records-cap');
+    await drain();
+    await red.call('load', flow({ interface: 'eth0', stateDir, allow: allowed }));
     await nextStatus((s) => s.fill === 'green');
     const registered = nextMessage('out', 'registered');
     await register();

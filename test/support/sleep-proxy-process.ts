@@ -16,6 +16,10 @@ export interface SleepProxyStart {
   /** One or more --interface (default eth0). */
   readonly ifname?: string | readonly string[];
   readonly name?: string;
+  /** More flags, e.g. the registration policy's ("--any-source" for virtual sleepers). */
+  readonly args?: readonly string[];
+  /** A command that runs node, e.g. setpriv with its options (least-privilege tests). */
+  readonly prefix?: readonly string[];
   /** --keep-on-exit: SIGTERM keeps the registrations for the next start instead of handing over. */
   readonly keepOnExit?: boolean;
 }
@@ -76,10 +80,11 @@ export async function startSleepProxy(
     '--state-dir',
     options.stateDir,
   ];
-  args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
+  args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
   if (options.keepOnExit) args.push('--keep-on-exit');
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   const process_ = new SleepProxyProcess(
-    host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
+    host.spawn(command, [...before, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
   await process_.event('started', 10_000);
   return process_;

@@ -8,26 +8,30 @@ import type { Reply } from './registration-client-agent';
 export const MDNS_PORT = 5353;
 export const MDNS_GROUP = '224.0.0.251';
 
-function bound(port: number): Promise<Socket> {
+function bound(port: number, address?: string): Promise<Socket> {
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(port, () => {
+    socket.bind(port, address, () => {
       socket.off('error', reject);
       resolve(socket);
     });
   });
 }
 
-/** Sends `payloads` to address:port and collects replies until one per payload arrived or `timeoutMs`. */
+/**
+ * Sends `payloads` to address:port and collects replies until one per payload arrived or `timeoutMs`;
+ * from `sourceAddress` when given (one of several addresses of the host), else the kernel's choice.
+ */
 export async function register(
   address: string,
   port: number,
   payloads: readonly Buffer[],
   sourcePort = MDNS_PORT,
   timeoutMs = 3000,
+  sourceAddress?: string,
 ): Promise<Reply[]> {
-  const socket = await bound(sourcePort);
+  const socket = await bound(sourcePort, sourceAddress);
   const replies: Reply[] = [];
   try {
     await new Promise<void>((resolve) => {

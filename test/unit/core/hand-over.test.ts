@@ -7,7 +7,6 @@ import { DnsType } from '../../../src/wire/dns-rdata';
 import { ICMPV6_TYPE } from '../../../src/wire/icmpv6';
 import { parseMagicPacket } from '../../../src/wire/wol';
 import {
-  FROM,
   framesOf,
   PROXY_MAC,
   proxying,
@@ -87,7 +86,7 @@ describe('handOver (proxy switched off)', () => {
         },
       ],
     });
-    assert.ok(proxy.handleRegistration(other, FROM, AT).accepted);
+    assert.ok(proxy.handleRegistration(other, { address: '10.77.0.11', port: 5353 }, AT).accepted);
     proxy.drainActions();
     proxy.drainEvents();
     proxy.handOver(AT + 1000);
@@ -103,7 +102,9 @@ describe('handOver (proxy switched off)', () => {
     const arpSenders = framesOf(actions).flatMap((f) => (f.kind === 'arp' ? [f.arp.senderMac] : []));
     assert.deepEqual(arpSenders, [SLEEPER_MAC]);
     assert.deepEqual(
-      proxy.drainEvents().map((e) => [e.type, e.sleeper.hostMac, e.type === 'wake' && e.reason.kind]),
+      proxy
+        .drainEvents()
+        .map((e) => [e.type, 'sleeper' in e && e.sleeper.hostMac, e.type === 'wake' && e.reason.kind]),
       [
         ['wake', SLEEPER_MAC, 'shutdown'],
         ['wake', OTHER, 'shutdown'],

@@ -113,8 +113,17 @@ export function registration(spec: RegistrationSpec = {}): Buffer {
   });
 }
 
+/** Policy for tests of other things that register record-only or foreign hosts from FROM. */
+export const ANY_SOURCE = { policy: { sourceMustBeProxied: false } } as const;
+
 export function makeProxy(options: Partial<SleepProxyOptions> = {}): SleepProxy {
-  return new SleepProxy({ ifname: 'eth0', mac: PROXY_MAC, ipv4: '10.77.0.20', ...options });
+  return new SleepProxy({
+    ifname: 'eth0',
+    mac: PROXY_MAC,
+    ipv4: '10.77.0.20',
+    subnets: ['10.77.0.20/24'],
+    ...options,
+  });
 }
 
 /** A proxy with the standard sleeper registered at T0 (actions and events drained). */

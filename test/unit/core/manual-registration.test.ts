@@ -164,7 +164,7 @@ describe('SleepProxy.registerHost', () => {
     );
     const first = arp[0].frame;
     assert.ok(first.kind === 'arp');
-    assert.equal(first.eth.dst, SLEEPER_MAC, 'probes the host itself first');
+    assert.equal(first.eth.dst, 'ff:ff:ff:ff:ff:ff', 'probes the address first');
     assert.ok(proxy.drainEvents().some((e) => e.type === 'takeover'));
   });
 

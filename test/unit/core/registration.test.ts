@@ -9,7 +9,7 @@ import {
   REGISTRATION_CAPTURES,
   updateDatagrams,
 } from '../../support/sps-fixtures';
-import { FROM, makeProxy, registration, sleeperRecords, SLEEPER_MAC, T0 } from './harness';
+import { ANY_SOURCE, FROM, makeProxy, registration, sleeperRecords, SLEEPER_MAC, T0 } from './harness';
 
 describe('SleepProxy registrations', () => {
   for (const capture of REGISTRATION_CAPTURES) {
@@ -178,7 +178,8 @@ describe('SleepProxy registrations', () => {
       data: { kind: 'txt' as const, strings: [Buffer.from('x')] },
     });
     const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => txt(from + i));
-    const proxy = makeProxy();
+    // 1000 records in one datagram: 20 kB, over the 9000-byte default cap.
+    const proxy = makeProxy({ ...ANY_SOURCE, limits: { maxDatagramBytes: 65_535 } });
     for (let i = 0; i < 10; i++) {
       const mac = `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
       assert.ok(
@@ -265,16 +266,24 @@ describe('SleepProxy registrations: owners and addresses', () => {
     assert.equal(proxy.list(T0)[0].state, 'probing');
   });
 
-  test('an address registered by a second owner moves to it', () => {
+  test('an address proxied for one owner is not moved to a second (address-held) until the first is gone', () => {
     const proxy = makeProxy();
     proxy.handleRegistration(registration(), FROM, T0);
-    proxy.handleRegistration(
-      registration({ hostMac: '02:00:00:00:00:42', records: sleeperRecords().slice(0, 1) }),
-      FROM,
-      T0,
+    const second = registration({ hostMac: '02:00:00:00:00:42', records: sleeperRecords().slice(0, 1) });
+    assert.deepEqual(proxy.handleRegistration(second, FROM, T0), {
+      reply: undefined,
+      accepted: false,
+      reason: 'address-held',
+    });
+    assert.deepEqual(
+      proxy.list(T0).map((s) => s.addresses),
+      [['10.77.0.10', 'fe80::53:50ff:fe00:a']],
     );
-    const [first, second] = proxy.list(T0);
-    assert.deepEqual(first.addresses, ['fe80::53:50ff:fe00:a']);
-    assert.deepEqual(second.addresses, ['10.77.0.10']);
+    proxy.release(SLEEPER_MAC, T0 + 1000);
+    assert.ok(proxy.handleRegistration(second, FROM, T0 + 2000).accepted);
+    assert.deepEqual(
+      proxy.list(T0).map((s) => [s.hostMac, s.addresses]),
+      [['02:00:00:00:00:42', ['10.77.0.10']]],
+    );
   });
 });

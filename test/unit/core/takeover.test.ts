@@ -45,7 +45,7 @@ function ndpTimeline(proxy: ReturnType<typeof makeProxy>, until: number) {
 }
 
 describe('takeover: IPv4 (ARP)', () => {
-  test('probes the owner 3x 1 s apart, then 4 announcements at +4, +5, +7, +11 s', () => {
+  test('probes the address 3x 1 s apart (to every host), then 4 announcements at +4, +5, +7, +11 s', () => {
     const proxy = registered();
     const frames = arpTimeline(proxy, T0 + 60_000);
     assert.deepEqual(
@@ -53,7 +53,7 @@ describe('takeover: IPv4 (ARP)', () => {
       UNIQUE_TIMELINE,
     );
     for (const probe of frames.slice(0, 3)) {
-      assert.equal(probe.eth.dst, SLEEPER_MAC);
+      assert.equal(probe.eth.dst, 'ff:ff:ff:ff:ff:ff');
       assert.equal(probe.eth.src, PROXY_MAC);
       assert.deepEqual(probe.arp, {
         op: ARP_OP.REQUEST,
@@ -92,7 +92,7 @@ describe('takeover: IPv4 (ARP)', () => {
       events.map((e) => (e.type === 'takeover' ? e.address : e.type)),
       [SLEEPER_V4, SLEEPER_V6],
     );
-    assert.equal(events[1].sleeper.state, 'proxied');
+    assert.equal(events[1].type === 'takeover' && events[1].sleeper.state, 'proxied');
   });
 
   test('answers requests only from the first announcement on, never gratuitous ones', () => {
@@ -212,7 +212,7 @@ describe('takeover: IPv6 (NDP)', () => {
       UNIQUE_TIMELINE,
     );
     for (const probe of frames.slice(0, 3)) {
-      assert.equal(probe.eth.dst, SLEEPER_MAC);
+      assert.equal(probe.eth.dst, solicitedNodeMac(SLEEPER_V6));
       assert.equal(probe.ip.src, '::');
       assert.equal(probe.ip.dst, solicitedNodeAddress(SLEEPER_V6));
       assert.equal(probe.ip.hopLimit, 255);
