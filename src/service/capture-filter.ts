@@ -7,13 +7,23 @@ import type { LinkMatcher } from '../io/link';
 import { MDNS_PORT } from '../io/mdns-socket';
 import { parseFrame } from '../wire/frame';
 
-export function captureMatchers(set: CaptureSet | undefined, ownAddresses: readonly string[]): LinkMatcher[] {
+/**
+ * `nativeAnswers`: a native answerer replies to ARP requests for proxied addresses, so only ARP
+ * naming one as sender (owner back, conflicts) comes here; requests from the owners still arrive
+ * by their source MAC.
+ */
+export function captureMatchers(
+  set: CaptureSet | undefined,
+  ownAddresses: readonly string[],
+  nativeAnswers = false,
+): LinkMatcher[] {
   const matchers: LinkMatcher[] = [];
   if (ownAddresses.length > 0) matchers.push({ kind: 'udp', destinations: ownAddresses, ports: [MDNS_PORT] });
   if (!set) return matchers;
   const destinations = [...set.ipv4, ...set.ipv6];
   // ARP naming a proxied address as target (requests to answer) or sender (owner back, conflicts).
-  if (set.ipv4.length > 0) matchers.push({ kind: 'arp', addresses: set.ipv4, field: 'either' });
+  if (set.ipv4.length > 0)
+    matchers.push({ kind: 'arp', addresses: set.ipv4, field: nativeAnswers ? 'sender' : 'either' });
   if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6 });
   if (destinations.length > 0 && set.tcpPorts.length > 0) {
     matchers.push({ kind: 'tcp', destinations, ports: set.tcpPorts });

@@ -1,0 +1,494 @@
+// The native ARP/NDP answerer: a thread blocking on its own AF_PACKET socket, whose kernel filter
+// passes only ARP requests and Neighbour Solicitations for the addresses that answer now, and which
+// sends each reply itself (answer-frame.cc), with no JavaScript round trip: as fast as the kernel
+// answering for its own address. The engine stays the decider: it computes the answer table
+// (src/core/answer-set.ts) whenever a claim changes state and the service installs it here; the
+// link socket still captures what the engine needs (owners' frames, conflicts).
+//
+// Contract (src/io/link/answerer.ts is the only caller):
+// - answererOpen(ifname) -> { handle, ifindex }: the socket (drop-all filter) and the thread running.
+// - answererSet(handle, mac, answer4, answer6, claimed4, claimed6, owners, filter): replaces the
+//   table (the thread picks up the new one with its next frame), then the socket's filter. The lists
+//   are Buffers of 4-byte IPv4, 16-byte IPv6 and 6-byte MAC entries; filter is a classic BPF program.
+// - answererStats(handle) -> counters (also after close).
+// - answererClose(handle): wakes the thread, joins it and closes both fds before returning;
+//   idempotent; also done at environment teardown and when the handle is garbage collected.
+// - answerFrame(mac, answer4, answer6, claimed4, claimed6, owners, frame, checksumPartial) ->
+//   Buffer | null: the thread's decision as a pure function, for tests.
+// Nothing here throws into the thread or aborts on a frame: BuildAnswer bounds-checks every read.
+#include "answerer.h"
+
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <tuple>
+
+#include "answer-frame.h"
+#include "napi-util.h"
+#include "packet-socket.h"
+
+namespace sps {
+
+namespace {
+
+// Larger than any frame the filter passes (it passes ARP and NS only); a longer one is skipped.
+constexpr size_t kMaxFrame = 65536;
+// One worker per CPU up to this many (PACKET_FANOUT_CPU), so that a frame is answered on the CPU
+// that received it: no cross-CPU wakeup, which is most of the latency left.
+constexpr int kMaxWorkers = 16;
+constexpr size_t kThreadStack = 256 * 1024;
+// Frames read per wakeup before looking at the stop signal again.
+constexpr int kFramesPerWakeup = 256;
+const char kThreadName[] = "sps-answerer";
+
+struct Answerer;
+
+// A thread with its own socket; with several, the kernel hands each frame to the socket of the CPU
+// that received it.
+struct Worker {
+  Answerer* answerer = nullptr;
+  int fd = -1;
+  int cpu = -1;  // pinned to it, when there are several workers
+  pthread_t thread{};
+  bool running = false;  // started and not yet joined (JS thread only)
+  std::unique_ptr<uint8_t[]> frame;
+};
+
+struct Answerer {
+  napi_env env = nullptr;
+  // An eventfd the JS thread writes to stop every worker (it stays readable).
+  int stopFd = -1;
+  int ifindex = 0;
+  bool closed = false;  // JS thread only
+  int workerCount = 0;
+  Worker workers[kMaxWorkers];
+  std::mutex mutex;
+  std::shared_ptr<const AnswerTable> table;  // guarded by mutex
+  // Written by the answering thread, read by answererStats.
+  std::atomic<int> realtime{0};
+  std::atomic<uint64_t> received{0}, arpReplies{0}, ndpReplies{0}, skipped{0}, sendErrors{0}, socketErrors{0};
+  // PACKET_STATISTICS resets on every read (JS thread only).
+  double kernelPackets = 0, kernelDrops = 0;
+};
+
+void Pause() {
+  struct timespec t = {0, 10 * 1000 * 1000};
+  nanosleep(&t, nullptr);
+}
+
+std::shared_ptr<const AnswerTable> CurrentTable(Answerer* a) {
+  std::lock_guard<std::mutex> lock(a->mutex);
+  return a->table;
+}
+
+void SendAnswer(Answerer* a, int fd, const uint8_t* reply, const Answer& answer) {
+  struct sockaddr_ll to;
+  memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = a->ifindex;
+  memcpy(&to.sll_protocol, reply + 12, 2);  // EtherType, already in network order
+  to.sll_halen = ETH_ALEN;
+  memcpy(to.sll_addr, reply, ETH_ALEN);
+  ssize_t sent;
+  do {
+    sent = sendto(fd, reply, answer.length, MSG_DONTWAIT, reinterpret_cast<struct sockaddr*>(&to), sizeof to);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    a->sendErrors++;
+  } else if (answer.kind == AnswerKind::kArp) {
+    a->arpReplies++;
+  } else {
+    a->ndpReplies++;
+  }
+}
+
+// Reads and answers one queued frame; false when the queue is empty or the socket failed.
+bool ReceiveOne(Worker* w, uint8_t* reply) {
+  Answerer* a = w->answerer;
+  struct sockaddr_ll from;
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+  } control;
+  struct iovec iov = {w->frame.get(), kMaxFrame};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.bytes;
+  msg.msg_controllen = sizeof control.bytes;
+  ssize_t length = recvmsg(w->fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
+  if (length < 0) {
+    if (errno == EINTR) return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) a->socketErrors++;
+    return false;
+  }
+  if (from.sll_pkttype == PACKET_OUTGOING) return true;  // only without PACKET_IGNORE_OUTGOING
+  a->received++;
+  if (static_cast<size_t>(length) > kMaxFrame) {
+    a->skipped++;
+    return true;
+  }
+  bool checksumPartial = false;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+    struct tpacket_auxdata aux;
+    memcpy(&aux, CMSG_DATA(c), sizeof aux);
+    checksumPartial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+  }
+  std::shared_ptr<const AnswerTable> table = CurrentTable(a);
+  if (!table) return true;
+  Answer answer = BuildAnswer(*table, w->frame.get(), static_cast<size_t>(length), checksumPartial, reply,
+                              kMaxAnswerLength);
+  if (answer.kind == AnswerKind::kNone) {
+    a->skipped++;
+  } else {
+    SendAnswer(a, w->fd, reply, answer);
+  }
+  return true;
+}
+
+void* Run(void* arg) {
+  Worker* w = static_cast<Worker*>(arg);
+  Answerer* a = w->answerer;
+  if (w->cpu >= 0) {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(w->cpu, &cpus);
+    pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+  }
+  // Best effort: with CAP_SYS_NICE (or RLIMIT_RTPRIO) the lowest real-time priority lets a wakeup
+  // preempt ordinary work at once, as the kernel's own answer (in softirq) does; without it the
+  // thread stays an ordinary one.
+  struct sched_param priority = {1};
+  if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority) == 0) a->realtime++;
+  uint8_t reply[kMaxAnswerLength];
+  struct pollfd fds[2] = {{w->fd, POLLIN, 0}, {a->stopFd, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno != EINTR) Pause();
+      continue;
+    }
+    if (fds[1].revents != 0) break;
+    short events = fds[0].revents;
+    if (events & POLLIN) {
+      for (int i = 0; i < kFramesPerWakeup && ReceiveOne(w, reply); i++) {
+      }
+    }
+    if (events & POLLERR) {
+      // ENETDOWN while the interface is down: reading SO_ERROR clears it; delivery resumes when it is up.
+      int err = 0;
+      socklen_t length = sizeof err;
+      getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &length);
+      a->socketErrors++;
+      if (err == 0) Pause();
+    }
+    if (events & (POLLHUP | POLLNVAL)) Pause();
+  }
+  return nullptr;
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------------
+
+void CleanupHook(void* arg);
+
+// Stops and joins the workers, closes every fd; also undoes a partly done open.
+void StopWorkers(Answerer* a) {
+  uint64_t one = 1;
+  ssize_t written;
+  do {
+    written = write(a->stopFd, &one, sizeof one);
+  } while (written < 0 && errno == EINTR);
+  for (int i = 0; i < a->workerCount; i++) {
+    Worker& w = a->workers[i];
+    if (w.running) pthread_join(w.thread, nullptr);
+    w.running = false;
+    if (w.fd >= 0) close(w.fd);
+    w.fd = -1;
+  }
+  if (a->stopFd >= 0) close(a->stopFd);
+  a->stopFd = -1;
+}
+
+void CloseAnswerer(Answerer* a, bool fromCleanupHook) {
+  if (a->closed) return;
+  a->closed = true;
+  StopWorkers(a);
+  if (!fromCleanupHook) napi_remove_env_cleanup_hook(a->env, CleanupHook, a);
+}
+
+// Environment teardown (process exit, worker termination) with the answerer still open.
+void CleanupHook(void* arg) { CloseAnswerer(static_cast<Answerer*>(arg), true); }
+
+void Finalize(napi_env /*env*/, void* data, void* /*hint*/) {
+  Answerer* a = static_cast<Answerer*>(data);
+  CloseAnswerer(a, false);
+  delete a;
+}
+
+// ---- arguments ----------------------------------------------------------------------------------
+
+Answerer* GetAnswerer(napi_env env, napi_value value, bool open) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == nullptr) {
+    ThrowArg(env, "not an answerer handle");
+    return nullptr;
+  }
+  Answerer* a = static_cast<Answerer*>(data);
+  if (open && a->closed) {
+    Throw(env, EBADF, "answerer", "the answerer is closed");
+    return nullptr;
+  }
+  return a;
+}
+
+template <typename T>
+bool GetList(napi_env env, napi_value value, std::vector<T>* out) {
+  constexpr size_t kSize = std::tuple_size<T>::value;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  if (!GetBytes(env, value, &data, &length)) return false;
+  if (length % kSize != 0) {
+    ThrowArg(env, "an address list is a Buffer of whole entries (IPv4 4, IPv6 16, MAC 6 bytes)");
+    return false;
+  }
+  out->resize(length / kSize);
+  for (size_t i = 0; i < out->size(); i++) memcpy((*out)[i].data(), data + i * kSize, kSize);
+  return true;
+}
+
+// argv: mac, answer4, answer6, claimed4, claimed6, owners.
+bool GetTable(napi_env env, napi_value* argv, AnswerTable* table) {
+  std::vector<Mac> mac;
+  if (!GetList(env, argv[0], &mac) || !GetList(env, argv[1], &table->answer4) ||
+      !GetList(env, argv[2], &table->answer6) || !GetList(env, argv[3], &table->claimed4) ||
+      !GetList(env, argv[4], &table->claimed6) || !GetList(env, argv[5], &table->owners)) {
+    return false;
+  }
+  if (mac.size() != 1) {
+    ThrowArg(env, "our MAC address is 6 bytes");
+    return false;
+  }
+  table->mac = mac[0];
+  SortTable(table);
+  return true;
+}
+
+// ---- calls --------------------------------------------------------------------------------------
+
+// Puts every worker's socket in one new PACKET_FANOUT_CPU group; false leaves only the first
+// worker (a group of one, or none: either way it gets every frame).
+bool JoinFanout(Answerer* a) {
+  int first = (PACKET_FANOUT_CPU | PACKET_FANOUT_FLAG_UNIQUEID) << 16;  // the kernel picks a free id
+  if (setsockopt(a->workers[0].fd, SOL_PACKET, PACKET_FANOUT, &first, sizeof first) < 0) return false;
+  int joined = 0;
+  socklen_t length = sizeof joined;
+  if (getsockopt(a->workers[0].fd, SOL_PACKET, PACKET_FANOUT, &joined, &length) < 0) return false;
+  int others = (joined & 0xffff) | (PACKET_FANOUT_CPU << 16);
+  for (int i = 1; i < a->workerCount; i++) {
+    if (setsockopt(a->workers[i].fd, SOL_PACKET, PACKET_FANOUT, &others, sizeof others) < 0) return false;
+  }
+  return true;
+}
+
+// Opens the workers' sockets (and their fanout group); 0 or errno, with *failedCall set.
+int OpenSockets(Answerer* a, const char* name, int workers, const char** failedCall) {
+  for (int i = 0; i < workers; i++) {
+    InterfaceInfo info;
+    bool ignoresOutgoing = false;
+    int fd = OpenPacketSocket(name, ETH_P_ALL, false, &info, &ignoresOutgoing, failedCall);
+    if (fd < 0) return -fd;
+    Worker& w = a->workers[a->workerCount++];
+    w.answerer = a;
+    w.fd = fd;
+    w.frame.reset(new (std::nothrow) uint8_t[kMaxFrame]);
+    a->ifindex = info.index;
+    *failedCall = "answererOpen";
+    if (!w.frame) return ENOMEM;
+  }
+  if (a->workerCount > 1 && !JoinFanout(a)) {
+    for (int i = 1; i < a->workerCount; i++) close(a->workers[i].fd);
+    a->workerCount = 1;
+  }
+  if (a->workerCount > 1) {
+    for (int i = 0; i < a->workerCount; i++) a->workers[i].cpu = i;
+  }
+  return 0;
+}
+
+int StartThreads(Answerer* a) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kThreadStack);
+  // Created with every signal blocked (and so they stay): signals are the JS thread's business.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  int err = 0;
+  for (int i = 0; i < a->workerCount && err == 0; i++) {
+    Worker& w = a->workers[i];
+    err = pthread_create(&w.thread, &attr, Run, &w);
+    if (err == 0) {
+      w.running = true;
+      pthread_setname_np(w.thread, kThreadName);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  pthread_attr_destroy(&attr);
+  return err;
+}
+
+napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  char name[IFNAMSIZ + 1];
+  if (!GetArgs(env, cbinfo, 1, argv) || !GetString(env, argv[0], name, sizeof name)) return nullptr;
+  Answerer* a = new (std::nothrow) Answerer();
+  if (a == nullptr) return Throw(env, ENOMEM, "answererOpen");
+  a->env = env;
+  const char* failedCall = "eventfd";
+  a->stopFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  int err = a->stopFd < 0 ? errno : 0;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int workers = cpus < 1 ? 1 : cpus > kMaxWorkers ? kMaxWorkers : static_cast<int>(cpus);
+  if (err == 0) err = OpenSockets(a, name, workers, &failedCall);
+  if (err == 0) {
+    failedCall = "pthread_create";
+    err = StartThreads(a);
+  }
+  if (err != 0) {
+    StopWorkers(a);
+    delete a;
+    return Throw(env, err, failedCall, name);
+  }
+  napi_add_env_cleanup_hook(env, CleanupHook, a);
+  napi_value handle, result;
+  napi_create_external(env, a, Finalize, nullptr, &handle);
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "handle", handle);
+  SetNumber(env, result, "ifindex", a->ifindex);
+  SetNumber(env, result, "workers", a->workerCount);
+  return result;
+}
+
+// Replaces the program on every worker's socket; 0 or errno.
+int AttachToWorkers(Answerer* a, const uint8_t* code, size_t length) {
+  for (int i = 0; i < a->workerCount; i++) {
+    int fd = a->workers[i].fd;
+    int err = AttachFilterBytes(fd, code, length);
+    if (err == ENOMEM) {
+      // Old and new program must fit in optmem_max side by side; go through drop-all (never pass-all).
+      struct sock_filter dropAll = BPF_STMT(BPF_RET | BPF_K, 0);
+      if (AttachFilter(fd, &dropAll, 1) == 0) err = AttachFilterBytes(fd, code, length);
+    }
+    if (err != 0) return err;
+  }
+  return 0;
+}
+
+napi_value SetJs(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[8];
+  if (!GetArgs(env, cbinfo, 8, argv)) return nullptr;
+  Answerer* a = GetAnswerer(env, argv[0], true);
+  if (a == nullptr) return nullptr;
+  std::shared_ptr<AnswerTable> table = std::make_shared<AnswerTable>();
+  uint8_t* code = nullptr;
+  size_t codeLength = 0;
+  if (!GetTable(env, argv + 1, table.get()) || !GetBytes(env, argv[7], &code, &codeLength)) return nullptr;
+  {
+    // The table first: it is what decides, the filter only keeps other frames away.
+    std::lock_guard<std::mutex> lock(a->mutex);
+    a->table = std::move(table);
+  }
+  int err = AttachToWorkers(a, code, codeLength);
+  if (err == EINVAL) return ThrowArg(env, "a filter is 1..4096 valid instructions of 8 bytes");
+  if (err != 0) return Throw(env, err, "setsockopt(SO_ATTACH_FILTER)");
+  return nullptr;
+}
+
+napi_value StatsJs(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  if (!GetArgs(env, cbinfo, 1, argv)) return nullptr;
+  Answerer* a = GetAnswerer(env, argv[0], false);
+  if (a == nullptr) return nullptr;
+  for (int i = 0; i < a->workerCount && !a->closed; i++) {
+    struct tpacket_stats kernel;
+    socklen_t length = sizeof kernel;
+    if (getsockopt(a->workers[i].fd, SOL_PACKET, PACKET_STATISTICS, &kernel, &length) == 0) {
+      a->kernelPackets += kernel.tp_packets;
+      a->kernelDrops += kernel.tp_drops;
+    }
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  SetNumber(env, result, "kernelPackets", a->kernelPackets);
+  SetNumber(env, result, "kernelDrops", a->kernelDrops);
+  SetNumber(env, result, "received", static_cast<double>(a->received.load()));
+  SetNumber(env, result, "arpReplies", static_cast<double>(a->arpReplies.load()));
+  SetNumber(env, result, "ndpReplies", static_cast<double>(a->ndpReplies.load()));
+  SetNumber(env, result, "skipped", static_cast<double>(a->skipped.load()));
+  SetNumber(env, result, "sendErrors", static_cast<double>(a->sendErrors.load()));
+  SetNumber(env, result, "socketErrors", static_cast<double>(a->socketErrors.load()));
+  SetNumber(env, result, "workers", a->workerCount);
+  SetNumber(env, result, "realtimeWorkers", a->realtime.load());
+  return result;
+}
+
+napi_value CloseJs(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[1];
+  if (!GetArgs(env, cbinfo, 1, argv)) return nullptr;
+  Answerer* a = GetAnswerer(env, argv[0], false);
+  if (a != nullptr) CloseAnswerer(a, false);
+  return nullptr;
+}
+
+napi_value AnswerFrameJs(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[8];
+  if (!GetArgs(env, cbinfo, 8, argv)) return nullptr;
+  AnswerTable table;
+  uint8_t* frame = nullptr;
+  size_t length = 0;
+  bool checksumPartial = false;
+  if (!GetTable(env, argv, &table) || !GetBytes(env, argv[6], &frame, &length)) return nullptr;
+  if (napi_get_value_bool(env, argv[7], &checksumPartial) != napi_ok) return ThrowArg(env, "expected a boolean");
+  uint8_t reply[kMaxAnswerLength];
+  Answer answer = BuildAnswer(table, frame, length, checksumPartial, reply, sizeof reply);
+  napi_value result;
+  if (answer.kind == AnswerKind::kNone) {
+    napi_get_null(env, &result);
+  } else {
+    napi_create_buffer_copy(env, answer.length, reply, nullptr, &result);
+  }
+  return result;
+}
+
+}  // namespace
+
+void RegisterAnswerer(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"answererOpen", nullptr, OpenJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"answererSet", nullptr, SetJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"answererStats", nullptr, StatsJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"answererClose", nullptr, CloseJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"answerFrame", nullptr, AnswerFrameJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+}
+
+}  // namespace sps
