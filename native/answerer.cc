@@ -1,33 +1,43 @@
-// The native ARP/NDP answerer: a thread blocking on its own AF_PACKET socket, whose kernel filter
+// The native ARP/NDP answerer: threads blocking on their own AF_PACKET sockets, whose kernel filter
 // passes only ARP requests and Neighbour Solicitations for the addresses that answer now, and which
-// sends each reply itself (answer-frame.cc), with no JavaScript round trip: as fast as the kernel
-// answering for its own address. The engine stays the decider: it computes the answer table
+// send each reply themselves (answer-frame.cc), with no JavaScript round trip, to come close to the
+// kernel answering for its own address (it answers inside the receive softirq; we answer right
+// after it, on the same CPU). The engine stays the decider: it computes the answer table
 // (src/core/answer-set.ts) whenever a claim changes state and the service installs it here; the
 // link socket still captures what the engine needs (owners' frames, conflicts).
 //
+// Latency, measured on the test LAN (bench/arp-latency.ts): one worker per CPU in a
+// PACKET_FANOUT_CPU group, each pinned to its CPU, so a frame wakes the worker of the CPU that
+// received it (no cross-CPU wakeup); SCHED_FIFO when permitted, so that wakeup preempts ordinary
+// work; a receive ring (no recvmsg) and epoll (no per-wait setup).
+//
 // Contract (src/io/link/answerer.ts is the only caller):
-// - answererOpen(ifname) -> { handle, ifindex }: the socket (drop-all filter) and the thread running.
+// - answererOpen(ifname) -> { handle, ifindex, workers }: the sockets (drop-all filter) and the
+//   threads running.
 // - answererSet(handle, mac, answer4, answer6, claimed4, claimed6, owners, filter): replaces the
-//   table (the thread picks up the new one with its next frame), then the socket's filter. The lists
+//   table (a worker picks up the new one with its next frame), then the sockets' filter. The lists
 //   are Buffers of 4-byte IPv4, 16-byte IPv6 and 6-byte MAC entries; filter is a classic BPF program.
 // - answererStats(handle) -> counters (also after close).
-// - answererClose(handle): wakes the thread, joins it and closes both fds before returning;
-//   idempotent; also done at environment teardown and when the handle is garbage collected.
+// - answererClose(handle): wakes the workers, joins them, unmaps their rings and closes every fd
+//   before returning; idempotent; also done at environment teardown and when the handle is
+//   garbage collected.
 // - answerFrame(mac, answer4, answer6, claimed4, claimed6, owners, frame, checksumPartial) ->
-//   Buffer | null: the thread's decision as a pure function, for tests.
-// Nothing here throws into the thread or aborts on a frame: BuildAnswer bounds-checks every read.
+//   Buffer | null: the workers' decision as a pure function, for tests.
+// Nothing here throws into a worker or aborts on a frame: BuildAnswer bounds-checks every read,
+// and a ring slot's offsets are checked against the slot.
 #include "answerer.h"
 
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,8 +56,12 @@ namespace sps {
 
 namespace {
 
-// Larger than any frame the filter passes (it passes ARP and NS only); a longer one is skipped.
-constexpr size_t kMaxFrame = 65536;
+// The receive ring (PACKET_RX_RING, TPACKET_V2) of each worker: frames are read where the kernel
+// wrote them, with no recvmsg. A slot holds a frame of up to ~1980 bytes, far more than any ARP
+// request or solicitation needs; a longer one is skipped (counted).
+constexpr unsigned kRingFrame = 2048;
+constexpr unsigned kRingBlock = 65536;
+constexpr unsigned kRingBlocks = 4;
 // One worker per CPU up to this many (PACKET_FANOUT_CPU), so that a frame is answered on the CPU
 // that received it: no cross-CPU wakeup, which is most of the latency left.
 constexpr int kMaxWorkers = 16;
@@ -63,10 +77,13 @@ struct Answerer;
 struct Worker {
   Answerer* answerer = nullptr;
   int fd = -1;
+  // Waits on fd and the answerer's stopFd (registered once: cheaper per wakeup than poll).
+  int epollFd = -1;
   int cpu = -1;  // pinned to it, when there are several workers
   pthread_t thread{};
   bool running = false;  // started and not yet joined (JS thread only)
-  std::unique_ptr<uint8_t[]> frame;
+  uint8_t* ring = nullptr;  // mmap'ed, kRingBlock * kRingBlocks bytes
+  unsigned next = 0;        // the slot to look at next
 };
 
 struct Answerer {
@@ -117,51 +134,39 @@ void SendAnswer(Answerer* a, int fd, const uint8_t* reply, const Answer& answer)
   }
 }
 
-// Reads and answers one queued frame; false when the queue is empty or the socket failed.
-bool ReceiveOne(Worker* w, uint8_t* reply) {
-  Answerer* a = w->answerer;
-  struct sockaddr_ll from;
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-  } control;
-  struct iovec iov = {w->frame.get(), kMaxFrame};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_name = &from;
-  msg.msg_namelen = sizeof from;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.bytes;
-  msg.msg_controllen = sizeof control.bytes;
-  ssize_t length = recvmsg(w->fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
-  if (length < 0) {
-    if (errno == EINTR) return true;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) a->socketErrors++;
-    return false;
-  }
-  if (from.sll_pkttype == PACKET_OUTGOING) return true;  // only without PACKET_IGNORE_OUTGOING
-  a->received++;
-  if (static_cast<size_t>(length) > kMaxFrame) {
-    a->skipped++;
-    return true;
-  }
-  bool checksumPartial = false;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-    struct tpacket_auxdata aux;
-    memcpy(&aux, CMSG_DATA(c), sizeof aux);
-    checksumPartial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-  }
+void Respond(Answerer* a, int fd, const uint8_t* frame, size_t length, bool checksumPartial, uint8_t* reply) {
   std::shared_ptr<const AnswerTable> table = CurrentTable(a);
-  if (!table) return true;
-  Answer answer = BuildAnswer(*table, w->frame.get(), static_cast<size_t>(length), checksumPartial, reply,
-                              kMaxAnswerLength);
+  Answer answer = {AnswerKind::kNone, 0};
+  if (table) answer = BuildAnswer(*table, frame, length, checksumPartial, reply, kMaxAnswerLength);
   if (answer.kind == AnswerKind::kNone) {
     a->skipped++;
   } else {
-    SendAnswer(a, w->fd, reply, answer);
+    SendAnswer(a, fd, reply, answer);
   }
+}
+
+// Answers the frame in the next ring slot and hands the slot back; false when the ring is empty.
+bool ReadSlot(Worker* w, uint8_t* reply) {
+  constexpr unsigned kSlots = kRingBlock / kRingFrame * kRingBlocks;
+  uint8_t* slot = w->ring + static_cast<size_t>(w->next) * kRingFrame;
+  struct tpacket2_hdr* header = reinterpret_cast<struct tpacket2_hdr*>(slot);
+  uint32_t status = __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE);
+  if ((status & TP_STATUS_USER) == 0) return false;
+  Answerer* a = w->answerer;
+  a->received++;
+  // Where the kernel says the frame is, checked against the slot before it is read.
+  constexpr size_t kAddressAt = TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
+  const struct sockaddr_ll* from = reinterpret_cast<const struct sockaddr_ll*>(slot + kAddressAt);
+  size_t start = header->tp_mac;
+  size_t length = header->tp_snaplen;
+  bool fits = start >= kAddressAt + sizeof(struct sockaddr_ll) && start <= kRingFrame && length <= kRingFrame - start;
+  if (!fits || length != header->tp_len || from->sll_pkttype == PACKET_OUTGOING) {
+    a->skipped++;  // too long for a slot, or our own (only without PACKET_IGNORE_OUTGOING)
+  } else {
+    Respond(a, w->fd, slot + start, length, (status & TP_STATUS_CSUMNOTREADY) != 0, reply);
+  }
+  __atomic_store_n(&header->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+  w->next = (w->next + 1) % kSlots;
   return true;
 }
 
@@ -180,19 +185,25 @@ void* Run(void* arg) {
   struct sched_param priority = {1};
   if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority) == 0) a->realtime++;
   uint8_t reply[kMaxAnswerLength];
-  struct pollfd fds[2] = {{w->fd, POLLIN, 0}, {a->stopFd, POLLIN, 0}};
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    struct epoll_event ready[2];
+    int count = epoll_wait(w->epollFd, ready, 2, -1);
+    if (count < 0) {
       if (errno != EINTR) Pause();
       continue;
     }
-    if (fds[1].revents != 0) break;
-    short events = fds[0].revents;
-    if (events & POLLIN) {
-      for (int i = 0; i < kFramesPerWakeup && ReceiveOne(w, reply); i++) {
+    uint32_t events = 0;
+    bool stop = false;
+    for (int i = 0; i < count; i++) {
+      if (ready[i].data.fd == a->stopFd) stop = true;
+      else events |= ready[i].events;
+    }
+    if (stop) break;
+    if (events & EPOLLIN) {
+      for (int i = 0; i < kFramesPerWakeup && ReadSlot(w, reply); i++) {
       }
     }
-    if (events & POLLERR) {
+    if (events & EPOLLERR) {
       // ENETDOWN while the interface is down: reading SO_ERROR clears it; delivery resumes when it is up.
       int err = 0;
       socklen_t length = sizeof err;
@@ -200,7 +211,7 @@ void* Run(void* arg) {
       a->socketErrors++;
       if (err == 0) Pause();
     }
-    if (events & (POLLHUP | POLLNVAL)) Pause();
+    if (events & EPOLLHUP) Pause();
   }
   return nullptr;
 }
@@ -208,6 +219,15 @@ void* Run(void* arg) {
 // ---- lifecycle ----------------------------------------------------------------------------------
 
 void CleanupHook(void* arg);
+
+// Unmaps the ring and closes the fds of a worker whose thread is not running.
+void ReleaseWorker(Worker* w) {
+  if (w->ring != nullptr) munmap(w->ring, kRingBlock * kRingBlocks);
+  if (w->fd >= 0) close(w->fd);
+  if (w->epollFd >= 0) close(w->epollFd);
+  w->ring = nullptr;
+  w->fd = w->epollFd = -1;
+}
 
 // Stops and joins the workers, closes every fd; also undoes a partly done open.
 void StopWorkers(Answerer* a) {
@@ -220,8 +240,7 @@ void StopWorkers(Answerer* a) {
     Worker& w = a->workers[i];
     if (w.running) pthread_join(w.thread, nullptr);
     w.running = false;
-    if (w.fd >= 0) close(w.fd);
-    w.fd = -1;
+    ReleaseWorker(&w);
   }
   if (a->stopFd >= 0) close(a->stopFd);
   a->stopFd = -1;
@@ -293,6 +312,22 @@ bool GetTable(napi_env env, napi_value* argv, AnswerTable* table) {
 
 // ---- calls --------------------------------------------------------------------------------------
 
+// Gives the worker's socket its receive ring (before it joins a fanout group). 0 or errno.
+int MapRing(Worker* w, const char** failedCall) {
+  int version = TPACKET_V2;
+  struct tpacket_req request = {kRingBlock, kRingBlocks, kRingFrame, kRingBlock / kRingFrame * kRingBlocks};
+  *failedCall = "setsockopt(PACKET_RX_RING)";
+  if (setsockopt(w->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0 ||
+      setsockopt(w->fd, SOL_PACKET, PACKET_RX_RING, &request, sizeof request) < 0) {
+    return errno;
+  }
+  *failedCall = "mmap";
+  void* ring = mmap(nullptr, kRingBlock * kRingBlocks, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd, 0);
+  if (ring == MAP_FAILED) return errno;
+  w->ring = static_cast<uint8_t*>(ring);
+  return 0;
+}
+
 // Puts every worker's socket in one new PACKET_FANOUT_CPU group; false leaves only the first
 // worker (a group of one, or none: either way it gets every frame).
 bool JoinFanout(Answerer* a) {
@@ -318,17 +353,30 @@ int OpenSockets(Answerer* a, const char* name, int workers, const char** failedC
     Worker& w = a->workers[a->workerCount++];
     w.answerer = a;
     w.fd = fd;
-    w.frame.reset(new (std::nothrow) uint8_t[kMaxFrame]);
     a->ifindex = info.index;
-    *failedCall = "answererOpen";
-    if (!w.frame) return ENOMEM;
+    int err = MapRing(&w, failedCall);
+    if (err != 0) return err;
   }
   if (a->workerCount > 1 && !JoinFanout(a)) {
-    for (int i = 1; i < a->workerCount; i++) close(a->workers[i].fd);
+    for (int i = 1; i < a->workerCount; i++) ReleaseWorker(&a->workers[i]);
     a->workerCount = 1;
   }
   if (a->workerCount > 1) {
     for (int i = 0; i < a->workerCount; i++) a->workers[i].cpu = i;
+  }
+  return 0;
+}
+
+// The worker's epoll set: its socket and the stop signal. 0 or errno.
+int WatchFds(Worker* w) {
+  w->epollFd = epoll_create1(EPOLL_CLOEXEC);
+  if (w->epollFd < 0) return errno;
+  for (int fd : {w->fd, w->answerer->stopFd}) {
+    struct epoll_event watch;
+    memset(&watch, 0, sizeof watch);
+    watch.events = EPOLLIN;
+    watch.data.fd = fd;
+    if (epoll_ctl(w->epollFd, EPOLL_CTL_ADD, fd, &watch) < 0) return errno;
   }
   return 0;
 }
@@ -344,7 +392,8 @@ int StartThreads(Answerer* a) {
   int err = 0;
   for (int i = 0; i < a->workerCount && err == 0; i++) {
     Worker& w = a->workers[i];
-    err = pthread_create(&w.thread, &attr, Run, &w);
+    err = WatchFds(&w);
+    if (err == 0) err = pthread_create(&w.thread, &attr, Run, &w);
     if (err == 0) {
       w.running = true;
       pthread_setname_np(w.thread, kThreadName);
@@ -369,7 +418,7 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   int workers = cpus < 1 ? 1 : cpus > kMaxWorkers ? kMaxWorkers : static_cast<int>(cpus);
   if (err == 0) err = OpenSockets(a, name, workers, &failedCall);
   if (err == 0) {
-    failedCall = "pthread_create";
+    failedCall = "epoll_ctl/pthread_create";
     err = StartThreads(a);
   }
   if (err != 0) {

@@ -1,4 +1,4 @@
-// The native ARP/NDP answerer (native/answerer.cc): a thread with its own packet socket that replies
+// The native ARP/NDP answerer (native/answerer.cc): threads with their own packet sockets that reply
 // to ARP requests and Neighbour Solicitations for the addresses in its table, without a round trip
 // through JavaScript, so proxied addresses resolve as fast as the kernel's own. Its owner (the
 // service) installs the engine's answer set whenever it changes; the thread decides nothing else.
