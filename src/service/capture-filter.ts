@@ -3,14 +3,15 @@
 // unicast mDNS to our own addresses, which the service's mDNS socket leaves to other responders on
 // this host (see MdnsSocketOptions.multicastOnly) and takes from here instead.
 import type { CaptureSet } from '../core/actions';
-import type { LinkMatcher } from '../io/link';
+import { ICMPV6_NEIGHBOR_ADVERTISEMENT, ICMPV6_NEIGHBOR_SOLICITATION, type LinkMatcher } from '../io/link';
 import { MDNS_PORT } from '../io/mdns-socket';
 import { parseFrame } from '../wire/frame';
 
 /**
- * `nativeAnswers`: a native answerer replies to ARP requests for proxied addresses, so only ARP
- * naming one as sender (owner back, conflicts) comes here; requests from the owners still arrive
- * by their source MAC.
+ * `nativeAnswers`: a native answerer replies to ARP requests and solicitations for proxied
+ * addresses, so only what the engine judges comes here: ARP naming one as sender, NA naming one as
+ * target, NS sent from one (owner back, conflicts); the owners' own requests still arrive by their
+ * source MAC.
  */
 export function captureMatchers(
   set: CaptureSet | undefined,
@@ -24,7 +25,11 @@ export function captureMatchers(
   // ARP naming a proxied address as target (requests to answer) or sender (owner back, conflicts).
   if (set.ipv4.length > 0)
     matchers.push({ kind: 'arp', addresses: set.ipv4, field: nativeAnswers ? 'sender' : 'either' });
-  if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6 });
+  if (set.ipv6.length > 0 && nativeAnswers) {
+    // NA for a proxied target (owner back, conflicts), NS from a proxied address (conflicts)
+    matchers.push({ kind: 'ndp', targets: set.ipv6, types: [ICMPV6_NEIGHBOR_ADVERTISEMENT] });
+    matchers.push({ kind: 'ndp', targets: set.ipv6, types: [ICMPV6_NEIGHBOR_SOLICITATION], field: 'source' });
+  } else if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6 });
   if (destinations.length > 0 && set.tcpPorts.length > 0) {
     matchers.push({ kind: 'tcp', destinations, ports: set.tcpPorts });
   }

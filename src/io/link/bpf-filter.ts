@@ -53,6 +53,7 @@ const IPV4_DESTINATION = ETH_HEADER + 16;
 // IPv6 (RFC 8200)
 const IPV6_NEXT_HEADER = ETH_HEADER + 6;
 const IPV6_HOP_LIMIT = ETH_HEADER + 7;
+const IPV6_SOURCE = ETH_HEADER + 8;
 const IPV6_DESTINATION = ETH_HEADER + 24;
 const IPV6_PAYLOAD = ETH_HEADER + 40;
 // ICMPv6 NDP (RFC 4861 §4.3, §4.4): type, code, checksum, reserved, then the target address.
@@ -82,12 +83,17 @@ export interface ArpMatcher extends MatcherBase {
   readonly field?: 'target' | 'sender' | 'either';
 }
 
-/** ICMPv6 Neighbor Solicitation/Advertisement with hop limit 255 whose target is one of `targets`. */
+/**
+ * ICMPv6 Neighbor Solicitation/Advertisement with hop limit 255 whose target (or, with field
+ * 'source', IPv6 source) is one of `targets`.
+ */
 export interface NdpMatcher extends MatcherBase {
   readonly kind: 'ndp';
   readonly targets: readonly string[];
   /** ICMPv6 types, default NS and NA. */
   readonly types?: readonly number[];
+  /** Default 'target'. */
+  readonly field?: 'target' | 'source';
 }
 
 /** TCP or UDP to one of `destinations` (IPv4 and IPv6 mixed), optionally to `ports` only. */
@@ -214,7 +220,7 @@ function emitNdp(asm: BpfAssembler, matcher: NdpMatcher, accept: BpfLabel, fail:
     fail,
   );
   asm.place(typeMatched);
-  emitSet(asm, ipv6WordsAt(NDP_TARGET), targets, accept, fail);
+  emitSet(asm, ipv6WordsAt(matcher.field === 'source' ? IPV6_SOURCE : NDP_TARGET), targets, accept, fail);
 }
 
 function emitIp(asm: BpfAssembler, matcher: IpMatcher, accept: BpfLabel, fail: BpfLabel): void {

@@ -76,10 +76,18 @@ describe('answer set (nativeAnswers)', () => {
     assert.deepEqual(answerSets(stamped(proxy, T0 + 60_000)), []);
   });
 
-  test('the link captures ARP about proxied addresses only as sender when the answerer answers', () => {
-    const set = { ipv4: [SLEEPER_V4], ipv6: [], tcpPorts: [22], udpPorts: [], macs: [SLEEPER_MAC] };
-    const arp = (native: boolean) => captureMatchers(set, [], native).find((m) => m.kind === 'arp');
-    assert.deepEqual(arp(false), { kind: 'arp', addresses: [SLEEPER_V4], field: 'either' });
-    assert.deepEqual(arp(true), { kind: 'arp', addresses: [SLEEPER_V4], field: 'sender' });
+  test('with the answerer, the link captures ARP from, NA for and NS from proxied addresses', () => {
+    const set = { ipv4: [SLEEPER_V4], ipv6: [SLEEPER_V6], tcpPorts: [22], udpPorts: [], macs: [SLEEPER_MAC] };
+    const neighbours = (native: boolean) =>
+      captureMatchers(set, [], native).filter((m) => m.kind === 'arp' || m.kind === 'ndp');
+    assert.deepEqual(neighbours(false), [
+      { kind: 'arp', addresses: [SLEEPER_V4], field: 'either' },
+      { kind: 'ndp', targets: [SLEEPER_V6] },
+    ]);
+    assert.deepEqual(neighbours(true), [
+      { kind: 'arp', addresses: [SLEEPER_V4], field: 'sender' },
+      { kind: 'ndp', targets: [SLEEPER_V6], types: [136] },
+      { kind: 'ndp', targets: [SLEEPER_V6], types: [135], field: 'source' },
+    ]);
   });
 });

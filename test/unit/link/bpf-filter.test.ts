@@ -82,7 +82,7 @@ function oracle(f: Buffer, m: LinkMatcher): boolean {
       const types = m.types ?? [135, 136];
       if (targets.length === 0 || types.length === 0) return false;
       if (read(f, 12, 2) !== 0x86dd || read(f, 20, 1) !== 58 || read(f, 21, 1) !== 255) return false;
-      return types.includes(read(f, 54, 1)) && inSet(f, 62, V6, targets);
+      return types.includes(read(f, 54, 1)) && inSet(f, m.field === 'source' ? 22 : 62, V6, targets);
     }
     case 'tcp':
     case 'udp':
@@ -149,12 +149,12 @@ const syn6 = (src: string, dst: string, port: number, flags = TCP_SYN, hopLimit 
     0x86dd,
     ipv6Packet({ src, dst, nextHeader: 6, hopLimit }, tcpSegment(40000, port, flags)),
   );
-const ndp = (type: number, target: string, hopLimit = 255): Buffer =>
+const ndp = (type: number, target: string, hopLimit = 255, src = 'fe80::1'): Buffer =>
   ethernetFrame(
     '33:33:ff:00:00:0a',
     OTHER_MAC,
     0x86dd,
-    ipv6Packet({ src: 'fe80::1', dst: 'ff02::1:ff00:a', nextHeader: 58, hopLimit }, ndpMessage(type, target)),
+    ipv6Packet({ src, dst: 'ff02::1:ff00:a', nextHeader: 58, hopLimit }, ndpMessage(type, target)),
   );
 
 const builtFrames: { name: string; data: Buffer }[] = [
@@ -227,6 +227,8 @@ const builtFrames: { name: string; data: Buffer }[] = [
   { name: 'ns hop 64', data: ndp(135, SLEEPER_LL, 64) },
   { name: 'router solicitation', data: ndp(133, SLEEPER_LL) },
   { name: 'ns for other', data: ndp(135, 'fd77::11') },
+  { name: 'ns from sleeper', data: ndp(135, 'fd77::11', 255, SLEEPER_LL) },
+  { name: 'ns from sleeper hop 64', data: ndp(135, 'fd77::11', 64, SLEEPER_LL) },
   {
     name: 'wol ethertype',
     data: ethernetFrame('ff:ff:ff:ff:ff:ff', OTHER_MAC, 0x0842, Buffer.alloc(102, 0xff)),
@@ -294,6 +296,7 @@ const accepted = (program: BpfProgram, name: string): boolean => {
 const proxyMatchers: LinkMatcher[] = [
   { kind: 'arp', addresses: [SLEEPER_V4, '10.77.0.11'], field: 'either' },
   { kind: 'ndp', targets: [SLEEPER_LL, 'fd77::10'] },
+  { kind: 'ndp', targets: [SLEEPER_LL, 'fd77::10'], types: [135], field: 'source' },
   { kind: 'tcp', destinations: [SLEEPER_V4, 'fd77::10', SLEEPER_LL], synOnly: true },
   { kind: 'udp', destinations: [SLEEPER_V4, 'fd77::10'], ports: [137, 5353] },
   { kind: 'source-mac', macs: [SLEEPER_MAC], snapLength: 96 },
