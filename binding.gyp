@@ -6,7 +6,7 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
       "cflags_cc": ["-std=c++17"],
-      "ldflags": ["-Wl,--as-needed"]
+      "ldflags": ["-Wl,--as-needed", "-static-libgcc"]
     }
   ]
 }

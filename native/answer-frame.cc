@@ -1,6 +1,6 @@
 #include "answer-frame.h"
 
-#include <algorithm>
+#include <stdlib.h>
 #include <string.h>
 
 namespace sps {
@@ -47,9 +47,9 @@ constexpr uint8_t kFlagSolicited = 0x40;
 constexpr uint8_t kFlagOverride = 0x20;
 constexpr size_t kNdpOptionUnit = 8;
 
-const Mac kAllNodesMac = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
-const Ipv6 kAllNodes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
-const Ipv6 kUnspecified = {};
+const uint8_t kAllNodesMac[6] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
+const uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+const uint8_t kUnspecified[16] = {};
 
 uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
 
@@ -58,22 +58,8 @@ void PutBe16(uint8_t* p, uint16_t v) {
   p[1] = static_cast<uint8_t>(v);
 }
 
-template <typename T>
-T Read(const uint8_t* p) {
-  T value;
-  memcpy(value.data(), p, value.size());
-  return value;
-}
-
-template <typename T>
-bool Contains(const std::vector<T>& sorted, const T& value) {
-  return std::binary_search(sorted.begin(), sorted.end(), value);
-}
-
-template <typename T>
-void SortUnique(std::vector<T>* v) {
-  std::sort(v->begin(), v->end());
-  v->erase(std::unique(v->begin(), v->end()), v->end());
+int CompareEntries(const void* a, const void* b, void* size) {
+  return memcmp(a, b, *static_cast<size_t*>(size));
 }
 
 // RFC 1071 one's-complement sum of 16-bit big-endian words, an odd tail padded with zero.
@@ -103,18 +89,18 @@ Answer ArpAnswer(const AnswerTable& table, const uint8_t* frame, size_t length, 
   const uint8_t* arp = frame + kEthHeader;
   // Ethernet / IPv4 only, as parseArp.
   if (Be16(arp) != 1 || Be16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 || arp[5] != 4) return none;
-  Mac senderMac = Read<Mac>(arp + kArpSenderMac);
-  Ipv4 senderIp = Read<Ipv4>(arp + kArpSenderIp);
-  Ipv4 targetIp = Read<Ipv4>(arp + kArpTargetIp);
+  const uint8_t* senderMac = arp + kArpSenderMac;
+  const uint8_t* senderIp = arp + kArpSenderIp;
+  const uint8_t* targetIp = arp + kArpTargetIp;
   // handleArp: our own requests; a proxied sender address (owner or conflict: the engine's business);
   // anything but a plain request; the owner asking (restarts probing); a claim not answering.
-  if (senderMac == table.mac || Contains(table.claimed4, senderIp)) return none;
-  if (Be16(arp + kArpOp) != kArpRequest || senderIp == targetIp) return none;
-  if (Contains(table.owners, senderMac) || !Contains(table.answer4, targetIp)) return none;
+  if (memcmp(senderMac, table.mac, 6) == 0 || table.claimed4.Contains(senderIp)) return none;
+  if (Be16(arp + kArpOp) != kArpRequest || memcmp(senderIp, targetIp, 4) == 0) return none;
+  if (table.owners.Contains(senderMac) || !table.answer4.Contains(targetIp)) return none;
 
   // encodeArpFrame(arpReply(ourMac, request), request.senderMac)
-  memcpy(out + kEthDst, senderMac.data(), 6);
-  memcpy(out + kEthSrc, table.mac.data(), 6);
+  memcpy(out + kEthDst, senderMac, 6);
+  memcpy(out + kEthSrc, table.mac, 6);
   PutBe16(out + kEthType, kEtherTypeArp);
   uint8_t* reply = out + kEthHeader;
   PutBe16(reply, 1);
@@ -122,10 +108,10 @@ Answer ArpAnswer(const AnswerTable& table, const uint8_t* frame, size_t length, 
   reply[4] = 6;
   reply[5] = 4;
   PutBe16(reply + kArpOp, kArpReply);
-  memcpy(reply + kArpSenderMac, table.mac.data(), 6);
-  memcpy(reply + kArpSenderIp, targetIp.data(), 4);
-  memcpy(reply + kArpTargetMac, senderMac.data(), 6);
-  memcpy(reply + kArpTargetIp, senderIp.data(), 4);
+  memcpy(reply + kArpSenderMac, table.mac, 6);
+  memcpy(reply + kArpSenderIp, targetIp, 4);
+  memcpy(reply + kArpTargetMac, senderMac, 6);
+  memcpy(reply + kArpTargetIp, senderIp, 4);
   return {AnswerKind::kArp, kArpReplyLength};
 }
 
@@ -155,19 +141,18 @@ Answer NdpAnswer(const AnswerTable& table, const uint8_t* frame, size_t length, 
   if (payload < kIcmpv6Header) return none;
   if (!checksumPartial && Icmpv6Checksum(ip + kIpv6Src, ip + kIpv6Dst, icmp, payload) != 0) return none;
   if (!ValidSolicitation(icmp, payload)) return none;
-  Mac srcMac = Read<Mac>(frame + kEthSrc);
-  Ipv6 src = Read<Ipv6>(ip + kIpv6Src);
-  Ipv6 target = Read<Ipv6>(icmp + kNdpTarget);
+  const uint8_t* srcMac = frame + kEthSrc;
+  const uint8_t* src = ip + kIpv6Src;
+  const uint8_t* target = icmp + kNdpTarget;
   // handleNdp: a proxied source address (conflict pass), the owner asking, a claim not answering.
-  bool dad = src == kUnspecified;
-  if (!dad && Contains(table.claimed6, src)) return none;
-  if (Contains(table.owners, srcMac) || !Contains(table.answer6, target)) return none;
+  bool dad = memcmp(src, kUnspecified, 16) == 0;
+  if (!dad && table.claimed6.Contains(src)) return none;
+  if (table.owners.Contains(srcMac) || !table.answer6.Contains(target)) return none;
 
   // encodeNdpFrame(ndpReply(ourMac, { srcMac, src, target })): a DAD probe is defended to all nodes.
-  const Mac& dstMac = dad ? kAllNodesMac : srcMac;
-  const Ipv6& dst = dad ? kAllNodes : src;
-  memcpy(out + kEthDst, dstMac.data(), 6);
-  memcpy(out + kEthSrc, table.mac.data(), 6);
+  // The reply is built in `out`, which never overlaps `frame`.
+  memcpy(out + kEthDst, dad ? kAllNodesMac : srcMac, 6);
+  memcpy(out + kEthSrc, table.mac, 6);
   PutBe16(out + kEthType, kEtherTypeIpv6);
   uint8_t* reply = out + kEthHeader;
   constexpr size_t kNaLength = kNdpOptions + kNdpOptionUnit;
@@ -176,34 +161,65 @@ Answer NdpAnswer(const AnswerTable& table, const uint8_t* frame, size_t length, 
   PutBe16(reply + kIpv6PayloadLength, kNaLength);
   reply[kIpv6NextHeader] = kProtocolIcmpv6;
   reply[kIpv6HopLimit] = kNdpHopLimit;
-  memcpy(reply + kIpv6Src, target.data(), 16);
-  memcpy(reply + kIpv6Dst, dst.data(), 16);
+  memcpy(reply + kIpv6Src, target, 16);
+  memcpy(reply + kIpv6Dst, dad ? kAllNodes : src, 16);
   uint8_t* na = reply + kIpv6Header;
   na[0] = kNeighborAdvertisement;
   na[kIcmpv6Header] = dad ? kFlagOverride : kFlagSolicited | kFlagOverride;
-  memcpy(na + kNdpTarget, target.data(), 16);
+  memcpy(na + kNdpTarget, target, 16);
   na[kNdpOptions] = kTargetLinkLayerOption;
   na[kNdpOptions + 1] = 1;
-  memcpy(na + kNdpOptions + 2, table.mac.data(), 6);
+  memcpy(na + kNdpOptions + 2, table.mac, 6);
   PutBe16(na + 2, Icmpv6Checksum(reply + kIpv6Src, reply + kIpv6Dst, na, kNaLength));
   return {AnswerKind::kNdp, kNeighborAdvertisementLength};
 }
 
 }  // namespace
 
-void SortTable(AnswerTable* table) {
-  SortUnique(&table->answer4);
-  SortUnique(&table->answer6);
-  SortUnique(&table->claimed4);
-  SortUnique(&table->claimed6);
-  SortUnique(&table->owners);
+bool EntryList::Contains(const uint8_t* value) const {
+  size_t low = 0, high = count;
+  while (low < high) {
+    size_t middle = low + (high - low) / 2;
+    int order = memcmp(entries + middle * size, value, size);
+    if (order == 0) return true;
+    if (order < 0) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return false;
+}
+
+bool FillList(EntryList* list, const uint8_t* bytes, size_t length, size_t size) {
+  if (size == 0 || length % size != 0) return false;
+  list->size = size;
+  list->count = length / size;
+  if (length == 0) return true;
+  list->entries = static_cast<uint8_t*>(malloc(length));
+  if (list->entries == nullptr) {
+    list->count = 0;
+    return false;
+  }
+  memcpy(list->entries, bytes, length);
+  qsort_r(list->entries, list->count, size, CompareEntries, &size);
+  return true;
+}
+
+void ClearTable(AnswerTable* table) {
+  EntryList* lists[] = {&table->answer4, &table->answer6, &table->claimed4, &table->claimed6, &table->owners};
+  for (EntryList* list : lists) {
+    free(list->entries);
+    list->entries = nullptr;
+    list->count = 0;
+  }
 }
 
 Answer BuildAnswer(const AnswerTable& table, const uint8_t* frame, size_t length, bool checksumPartial,
                    uint8_t* out, size_t outSize) {
   Answer none = {AnswerKind::kNone, 0};
   if (frame == nullptr || out == nullptr || length < kEthHeader) return none;
-  if (Read<Mac>(frame + kEthSrc) == table.mac) return none;
+  if (memcmp(frame + kEthSrc, table.mac, 6) == 0) return none;
   switch (Be16(frame + kEthType)) {
     case kEtherTypeArp:
       return ArpAnswer(table, frame, length, out, outSize);

@@ -6,32 +6,39 @@
 // Every read is bounds-checked against `length`; a malformed frame gets no answer (the engine,
 // which sees it too through the link capture, counts it).
 #pragma once
-#include <array>
 #include <stddef.h>
 #include <stdint.h>
-#include <vector>
 
 namespace sps {
 
-using Mac = std::array<uint8_t, 6>;
-using Ipv4 = std::array<uint8_t, 4>;
-using Ipv6 = std::array<uint8_t, 16>;
+// `count` entries of `size` bytes each, sorted bytewise for binary search; owns `entries` (malloc).
+struct EntryList {
+  uint8_t* entries = nullptr;
+  size_t count = 0;
+  size_t size = 0;
 
-// Every list sorted (SortTable) for binary search.
-struct AnswerTable {
-  // Ours: the source of every reply; frames from it (or ARP naming it as sender) are never answered.
-  Mac mac{};
-  // Claims that answer now (announced, owner not being woken).
-  std::vector<Ipv4> answer4;
-  std::vector<Ipv6> answer6;
-  // Every proxied address: one used as a sender is a conflict or the owner, never answered.
-  std::vector<Ipv4> claimed4;
-  std::vector<Ipv6> claimed6;
-  // Sleepers' host and wake MACs: their requests are owner activity, never answered.
-  std::vector<Mac> owners;
+  bool Contains(const uint8_t* value) const;
 };
 
-void SortTable(AnswerTable* table);
+// Plain C memory only (malloc, qsort_r): the addon links no C++ runtime and needs no newer glibc
+// than the link socket did.
+struct AnswerTable {
+  // Ours: the source of every reply; frames from it (or ARP naming it as sender) are never answered.
+  uint8_t mac[6] = {};
+  // Claims that answer now (announced, owner not being woken).
+  EntryList answer4, answer6;
+  // Every proxied address: one used as a sender is a conflict or the owner, never answered.
+  EntryList claimed4, claimed6;
+  // Sleepers' host and wake MACs: their requests are owner activity, never answered.
+  EntryList owners;
+};
+
+// Copies `length` bytes of `size`-byte entries into `list`, sorted; false if `length` is not a
+// whole number of entries or memory ran out.
+bool FillList(EntryList* list, const uint8_t* bytes, size_t length, size_t size);
+
+// Frees the lists' memory (the table itself is the caller's).
+void ClearTable(AnswerTable* table);
 
 constexpr size_t kArpReplyLength = 42;
 constexpr size_t kNeighborAdvertisementLength = 86;

@@ -32,9 +32,9 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/epoll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -42,11 +42,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include <atomic>
-#include <memory>
-#include <mutex>
 #include <new>
-#include <tuple>
 
 #include "answer-frame.h"
 #include "napi-util.h"
@@ -80,7 +79,7 @@ struct Worker {
   // Waits on fd and the answerer's stopFd (registered once: cheaper per wakeup than poll).
   int epollFd = -1;
   int cpu = -1;  // pinned to it, when there are several workers
-  pthread_t thread{};
+  uv_thread_t thread{};
   bool running = false;  // started and not yet joined (JS thread only)
   uint8_t* ring = nullptr;  // mmap'ed, kRingBlock * kRingBlocks bytes
   unsigned next = 0;        // the slot to look at next
@@ -94,8 +93,10 @@ struct Answerer {
   bool closed = false;  // JS thread only
   int workerCount = 0;
   Worker workers[kMaxWorkers];
-  std::mutex mutex;
-  std::shared_ptr<const AnswerTable> table;  // guarded by mutex
+  // Held while a worker decides, and while answererSet swaps the table (libuv's, like the threads:
+  // the addon then needs no newer glibc than the link socket did).
+  uv_mutex_t mutex;
+  AnswerTable* table = nullptr;  // guarded by mutex
   // Written by the answering thread, read by answererStats.
   std::atomic<int> realtime{0};
   std::atomic<uint64_t> received{0}, arpReplies{0}, ndpReplies{0}, skipped{0}, sendErrors{0}, socketErrors{0};
@@ -108,10 +109,6 @@ void Pause() {
   nanosleep(&t, nullptr);
 }
 
-std::shared_ptr<const AnswerTable> CurrentTable(Answerer* a) {
-  std::lock_guard<std::mutex> lock(a->mutex);
-  return a->table;
-}
 
 void SendAnswer(Answerer* a, int fd, const uint8_t* reply, const Answer& answer) {
   struct sockaddr_ll to;
@@ -135,9 +132,10 @@ void SendAnswer(Answerer* a, int fd, const uint8_t* reply, const Answer& answer)
 }
 
 void Respond(Answerer* a, int fd, const uint8_t* frame, size_t length, bool checksumPartial, uint8_t* reply) {
-  std::shared_ptr<const AnswerTable> table = CurrentTable(a);
   Answer answer = {AnswerKind::kNone, 0};
-  if (table) answer = BuildAnswer(*table, frame, length, checksumPartial, reply, kMaxAnswerLength);
+  uv_mutex_lock(&a->mutex);
+  if (a->table != nullptr) answer = BuildAnswer(*a->table, frame, length, checksumPartial, reply, kMaxAnswerLength);
+  uv_mutex_unlock(&a->mutex);
   if (answer.kind == AnswerKind::kNone) {
     a->skipped++;
   } else {
@@ -170,20 +168,22 @@ bool ReadSlot(Worker* w, uint8_t* reply) {
   return true;
 }
 
-void* Run(void* arg) {
+void Run(void* arg) {
   Worker* w = static_cast<Worker*>(arg);
   Answerer* a = w->answerer;
+  prctl(PR_SET_NAME, kThreadName);
+  // On Linux these act on the calling thread.
   if (w->cpu >= 0) {
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     CPU_SET(w->cpu, &cpus);
-    pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+    sched_setaffinity(0, sizeof cpus, &cpus);
   }
   // Best effort: with CAP_SYS_NICE (or RLIMIT_RTPRIO) the lowest real-time priority lets a wakeup
   // preempt ordinary work at once, as the kernel's own answer (in softirq) does; without it the
   // thread stays an ordinary one.
   struct sched_param priority = {1};
-  if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority) == 0) a->realtime++;
+  if (sched_setscheduler(0, SCHED_FIFO, &priority) == 0) a->realtime++;
   uint8_t reply[kMaxAnswerLength];
   for (;;) {
     struct epoll_event ready[2];
@@ -213,7 +213,6 @@ void* Run(void* arg) {
     }
     if (events & EPOLLHUP) Pause();
   }
-  return nullptr;
 }
 
 // ---- lifecycle ----------------------------------------------------------------------------------
@@ -238,7 +237,7 @@ void StopWorkers(Answerer* a) {
   } while (written < 0 && errno == EINTR);
   for (int i = 0; i < a->workerCount; i++) {
     Worker& w = a->workers[i];
-    if (w.running) pthread_join(w.thread, nullptr);
+    if (w.running) uv_thread_join(&w.thread);
     w.running = false;
     ReleaseWorker(&w);
   }
@@ -256,10 +255,38 @@ void CloseAnswerer(Answerer* a, bool fromCleanupHook) {
 // Environment teardown (process exit, worker termination) with the answerer still open.
 void CleanupHook(void* arg) { CloseAnswerer(static_cast<Answerer*>(arg), true); }
 
+// Allocated with malloc and placement new: the addon links no C++ runtime.
+Answerer* NewAnswerer() {
+  void* memory = calloc(1, sizeof(Answerer));
+  if (memory == nullptr) return nullptr;
+  Answerer* a = new (memory) Answerer();
+  uv_mutex_init(&a->mutex);
+  return a;
+}
+
+void SwapTable(Answerer* a, AnswerTable* table) {
+  uv_mutex_lock(&a->mutex);
+  AnswerTable* old = a->table;
+  a->table = table;
+  uv_mutex_unlock(&a->mutex);
+  if (old != nullptr) {
+    ClearTable(old);
+    free(old);
+  }
+}
+
+// After CloseAnswerer (no worker left).
+void DeleteAnswerer(Answerer* a) {
+  SwapTable(a, nullptr);
+  uv_mutex_destroy(&a->mutex);
+  a->~Answerer();
+  free(a);
+}
+
 void Finalize(napi_env /*env*/, void* data, void* /*hint*/) {
   Answerer* a = static_cast<Answerer*>(data);
   CloseAnswerer(a, false);
-  delete a;
+  DeleteAnswerer(a);
 }
 
 // ---- arguments ----------------------------------------------------------------------------------
@@ -278,36 +305,34 @@ Answerer* GetAnswerer(napi_env env, napi_value value, bool open) {
   return a;
 }
 
-template <typename T>
-bool GetList(napi_env env, napi_value value, std::vector<T>* out) {
-  constexpr size_t kSize = std::tuple_size<T>::value;
+bool GetList(napi_env env, napi_value value, size_t size, EntryList* out) {
   uint8_t* data = nullptr;
   size_t length = 0;
   if (!GetBytes(env, value, &data, &length)) return false;
-  if (length % kSize != 0) {
+  if (length % size != 0) {
     ThrowArg(env, "an address list is a Buffer of whole entries (IPv4 4, IPv6 16, MAC 6 bytes)");
     return false;
   }
-  out->resize(length / kSize);
-  for (size_t i = 0; i < out->size(); i++) memcpy((*out)[i].data(), data + i * kSize, kSize);
+  if (!FillList(out, data, length, size)) {
+    Throw(env, ENOMEM, "answerer table");
+    return false;
+  }
   return true;
 }
 
-// argv: mac, answer4, answer6, claimed4, claimed6, owners.
+// argv: mac, answer4, answer6, claimed4, claimed6, owners. On false the caller clears the table.
 bool GetTable(napi_env env, napi_value* argv, AnswerTable* table) {
-  std::vector<Mac> mac;
-  if (!GetList(env, argv[0], &mac) || !GetList(env, argv[1], &table->answer4) ||
-      !GetList(env, argv[2], &table->answer6) || !GetList(env, argv[3], &table->claimed4) ||
-      !GetList(env, argv[4], &table->claimed6) || !GetList(env, argv[5], &table->owners)) {
-    return false;
-  }
-  if (mac.size() != 1) {
+  uint8_t* mac = nullptr;
+  size_t macLength = 0;
+  if (!GetBytes(env, argv[0], &mac, &macLength)) return false;
+  if (macLength != 6) {
     ThrowArg(env, "our MAC address is 6 bytes");
     return false;
   }
-  table->mac = mac[0];
-  SortTable(table);
-  return true;
+  memcpy(table->mac, mac, 6);
+  return GetList(env, argv[1], 4, &table->answer4) && GetList(env, argv[2], 16, &table->answer6) &&
+         GetList(env, argv[3], 4, &table->claimed4) && GetList(env, argv[4], 16, &table->claimed6) &&
+         GetList(env, argv[5], 6, &table->owners);
 }
 
 // ---- calls --------------------------------------------------------------------------------------
@@ -371,7 +396,8 @@ int OpenSockets(Answerer* a, const char* name, int workers, const char** failedC
 int WatchFds(Worker* w) {
   w->epollFd = epoll_create1(EPOLL_CLOEXEC);
   if (w->epollFd < 0) return errno;
-  for (int fd : {w->fd, w->answerer->stopFd}) {
+  int fds[] = {w->fd, w->answerer->stopFd};
+  for (int fd : fds) {
     struct epoll_event watch;
     memset(&watch, 0, sizeof watch);
     watch.events = EPOLLIN;
@@ -382,25 +408,22 @@ int WatchFds(Worker* w) {
 }
 
 int StartThreads(Answerer* a) {
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, kThreadStack);
+  uv_thread_options_t options;
+  options.flags = UV_THREAD_HAS_STACK_SIZE;
+  options.stack_size = kThreadStack;
   // Created with every signal blocked (and so they stay): signals are the JS thread's business.
+  // (glibc's sigprocmask sets the calling thread's mask.)
   sigset_t all, saved;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  sigprocmask(SIG_SETMASK, &all, &saved);
   int err = 0;
   for (int i = 0; i < a->workerCount && err == 0; i++) {
     Worker& w = a->workers[i];
     err = WatchFds(&w);
-    if (err == 0) err = pthread_create(&w.thread, &attr, Run, &w);
-    if (err == 0) {
-      w.running = true;
-      pthread_setname_np(w.thread, kThreadName);
-    }
+    if (err == 0) err = -uv_thread_create_ex(&w.thread, &options, Run, &w);
+    if (err == 0) w.running = true;
   }
-  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-  pthread_attr_destroy(&attr);
+  sigprocmask(SIG_SETMASK, &saved, nullptr);
   return err;
 }
 
@@ -408,7 +431,7 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[1];
   char name[IFNAMSIZ + 1];
   if (!GetArgs(env, cbinfo, 1, argv) || !GetString(env, argv[0], name, sizeof name)) return nullptr;
-  Answerer* a = new (std::nothrow) Answerer();
+  Answerer* a = NewAnswerer();
   if (a == nullptr) return Throw(env, ENOMEM, "answererOpen");
   a->env = env;
   const char* failedCall = "eventfd";
@@ -418,12 +441,12 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   int workers = cpus < 1 ? 1 : cpus > kMaxWorkers ? kMaxWorkers : static_cast<int>(cpus);
   if (err == 0) err = OpenSockets(a, name, workers, &failedCall);
   if (err == 0) {
-    failedCall = "epoll_ctl/pthread_create";
+    failedCall = "epoll_ctl/uv_thread_create";
     err = StartThreads(a);
   }
   if (err != 0) {
     StopWorkers(a);
-    delete a;
+    DeleteAnswerer(a);
     return Throw(env, err, failedCall, name);
   }
   napi_add_env_cleanup_hook(env, CleanupHook, a);
@@ -456,15 +479,18 @@ napi_value SetJs(napi_env env, napi_callback_info cbinfo) {
   if (!GetArgs(env, cbinfo, 8, argv)) return nullptr;
   Answerer* a = GetAnswerer(env, argv[0], true);
   if (a == nullptr) return nullptr;
-  std::shared_ptr<AnswerTable> table = std::make_shared<AnswerTable>();
+  void* memory = calloc(1, sizeof(AnswerTable));
+  if (memory == nullptr) return Throw(env, ENOMEM, "answerer table");
+  AnswerTable* table = new (memory) AnswerTable();
   uint8_t* code = nullptr;
   size_t codeLength = 0;
-  if (!GetTable(env, argv + 1, table.get()) || !GetBytes(env, argv[7], &code, &codeLength)) return nullptr;
-  {
-    // The table first: it is what decides, the filter only keeps other frames away.
-    std::lock_guard<std::mutex> lock(a->mutex);
-    a->table = std::move(table);
+  if (!GetTable(env, argv + 1, table) || !GetBytes(env, argv[7], &code, &codeLength)) {
+    ClearTable(table);
+    free(table);
+    return nullptr;
   }
+  // The table first: it is what decides, the filter only keeps other frames away.
+  SwapTable(a, table);
   int err = AttachToWorkers(a, code, codeLength);
   if (err == EINVAL) return ThrowArg(env, "a filter is 1..4096 valid instructions of 8 bytes");
   if (err != 0) return Throw(env, err, "setsockopt(SO_ATTACH_FILTER)");
@@ -514,10 +540,16 @@ napi_value AnswerFrameJs(napi_env env, napi_callback_info cbinfo) {
   uint8_t* frame = nullptr;
   size_t length = 0;
   bool checksumPartial = false;
-  if (!GetTable(env, argv, &table) || !GetBytes(env, argv[6], &frame, &length)) return nullptr;
-  if (napi_get_value_bool(env, argv[7], &checksumPartial) != napi_ok) return ThrowArg(env, "expected a boolean");
+  bool ok = GetTable(env, argv, &table) && GetBytes(env, argv[6], &frame, &length);
+  if (ok && napi_get_value_bool(env, argv[7], &checksumPartial) != napi_ok) {
+    ThrowArg(env, "expected a boolean");
+    ok = false;
+  }
   uint8_t reply[kMaxAnswerLength];
-  Answer answer = BuildAnswer(table, frame, length, checksumPartial, reply, sizeof reply);
+  Answer answer = {AnswerKind::kNone, 0};
+  if (ok) answer = BuildAnswer(table, frame, length, checksumPartial, reply, sizeof reply);
+  ClearTable(&table);
+  if (!ok) return nullptr;
   napi_value result;
   if (answer.kind == AnswerKind::kNone) {
     napi_get_null(env, &result);
