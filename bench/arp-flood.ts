@@ -18,9 +18,10 @@ const RATE = 20_000;
 const SPAN_MS = 3000;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-type Service = NodeChild<typeof ProxyService>;
+export type Service = NodeChild<typeof ProxyService>;
 
-const agentProxy: ProxyStarter<Service> = {
+/** The service in a bench agent (its counters and CPU readable), as the stage's proxy. */
+export const agentProxy: ProxyStarter<Service> = {
   async start(host: LanHost, stateDir: string) {
     const child = await host.runNode<typeof ProxyService>(SERVICE);
     await child.call('start', 'eth0', stateDir, PORT);
@@ -29,8 +30,16 @@ const agentProxy: ProxyStarter<Service> = {
   takeover: (child, address, timeoutMs) => child.call('takeover', address, timeoutMs),
 };
 
+/** Percent of one core used between two samples `ms` apart. */
+export const cpuPercent = (a: ProxyService.Sample, b: ProxyService.Sample, ms: number): number =>
+  (((b.cpuTicks - a.cpuTicks) / TICKS) * 100_000) / ms;
+
+/** Starts the flooding agent in `host`. */
+export const startFlooder = (host: LanHost): Promise<NodeChild<typeof Flooder>> =>
+  host.runNode<typeof Flooder>(FLOODER);
+
 /** Frames received by the host's eth0 (netlink, so the namespace's own counters). */
-async function rxPackets(host: LanHost): Promise<number> {
+export async function rxPackets(host: LanHost): Promise<number> {
   const r = await host.exec('ip', ['-s', '-j', 'link', 'show', 'eth0']);
   const [link] = JSON.parse(r.stdout) as { stats64?: { rx?: { packets?: number } } }[];
   return link.stats64?.rx?.packets ?? Number.NaN;
@@ -40,15 +49,13 @@ export async function benchArpFlood(): Promise<BenchRow[]> {
   const stage = await proxyLan(agentProxy);
   try {
     const { proxy, waker } = stage;
-    const cpuPercent = (a: ProxyService.Sample, b: ProxyService.Sample, ms: number) =>
-      (((b.cpuTicks - a.cpuTicks) / TICKS) * 100_000) / ms;
 
     const idle0 = await proxy.call('sample');
     await new Promise((r) => setTimeout(r, SPAN_MS));
     const idle1 = await proxy.call('sample');
     const idleCpu = cpuPercent(idle0, idle1, SPAN_MS);
 
-    const flooder = await waker.runNode<typeof Flooder>(FLOODER);
+    const flooder = await startFlooder(waker);
     const targets = Array.from({ length: 50 }, (_, i) => `10.77.0.${200 + i}`);
     const rx0 = await rxPackets(stage.proxyHost);
     const before = await proxy.call('sample');

@@ -1,5 +1,5 @@
 // `npm run bench [-- ROW...]`: runs the benchmarks (all, or the rows named: codecs, arp, ndp, syn,
-// registrations, flood, mdns), prints the table and writes the figures as JSON to
+// registrations, flood, proxied-flood, mdns), prints the table and writes the figures as JSON to
 // bench/results/<time>.json so runs can be compared (the rows alone also to bench/results.json). Each figure comes with a reference measured in
 // the same run where one exists; compare ratios, not absolute times, across machines. The LAN rows
 // need root, tcpdump, arping and ndisc6 (they build a test LAN, see test/support/lan).
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { lanUnavailableReason, toolUnavailableReason } from '../test/support/lan';
 import { repoRoot } from '../test/support/paths';
 import { benchArpFlood } from './arp-flood';
+import { benchArpFloodProxied } from './arp-flood-proxied';
 import { benchArpLatency } from './arp-latency';
 import { benchCodecs, type CodecResult } from './codecs';
 import { benchMdnsLatency } from './mdns-latency';
@@ -23,6 +24,7 @@ const LAN_ROWS: Record<string, (trials: number) => Promise<BenchRow[]>> = {
   syn: benchSynToMagic,
   registrations: benchRegistrations,
   flood: benchArpFlood,
+  'proxied-flood': benchArpFloodProxied,
   mdns: benchMdnsLatency,
 };
 

@@ -17,6 +17,10 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "answerer.h"
+#include "napi-util.h"
+#include "packet-socket.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
@@ -31,11 +35,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23  // Linux 4.20
-#endif
-
 namespace {
+
+using namespace sps;
 
 // Frames handled per readable event before yielding to the rest of the event loop; the poll is
 // level-triggered, so what is left is picked up on the next turn.
@@ -60,41 +62,7 @@ struct Link {
   bool deliverOutgoing;
 };
 
-// ---- errors -----------------------------------------------------------------------------------
-
-napi_value MakeError(napi_env env, int err, const char* syscall, const char* detail) {
-  const char* name = err > 0 ? uv_err_name(-err) : "EINVAL";
-  char message[256];
-  snprintf(message, sizeof message, "%s %s: %s%s%s", syscall, name, err > 0 ? strerror(err) : "invalid argument",
-           detail ? " — " : "", detail ? detail : "");
-  napi_value code, msg, error, sys, errnoValue;
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_create_int32(env, err > 0 ? -err : -EINVAL, &errnoValue);
-  napi_set_named_property(env, error, "errno", errnoValue);
-  return error;
-}
-
-napi_value Throw(napi_env env, int err, const char* syscall, const char* detail = nullptr) {
-  napi_throw(env, MakeError(env, err, syscall, detail));
-  return nullptr;
-}
-
-napi_value ThrowArg(napi_env env, const char* detail) { return Throw(env, EINVAL, "argument", detail); }
-
 // ---- argument helpers ---------------------------------------------------------------------------
-
-bool GetArgs(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < want) {
-    ThrowArg(env, "missing arguments");
-    return false;
-  }
-  return true;
-}
 
 Link* GetLink(napi_env env, napi_value value) {
   void* data = nullptr;
@@ -114,66 +82,7 @@ Link* GetOpenLink(napi_env env, napi_value value) {
   return link;
 }
 
-bool GetBytes(napi_env env, napi_value value, uint8_t** data, size_t* length) {
-  bool isTyped = false;
-  napi_typedarray_type type;
-  void* raw = nullptr;
-  if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped ||
-      napi_get_typedarray_info(env, value, &type, length, &raw, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    ThrowArg(env, "expected a Buffer");
-    return false;
-  }
-  *data = static_cast<uint8_t*>(raw);
-  return true;
-}
-
-bool GetString(napi_env env, napi_value value, char* out, size_t size) {
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) {
-    ThrowArg(env, "expected a string");
-    return false;
-  }
-  if (length == 0 || length >= size - 1) {
-    Throw(env, ENODEV, "ioctl", "interface name is empty or longer than IFNAMSIZ-1");
-    return false;
-  }
-  return true;
-}
-
-void SetNumber(napi_env env, napi_value object, const char* name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, object, name, v);
-}
-
 // ---- interface lookup -------------------------------------------------------------------------
-
-struct InterfaceInfo {
-  int index;
-  int hardwareType;
-  int mtu;
-  short flags;
-  uint8_t mac[6];
-};
-
-// Plain ioctls on any socket: works without privilege and sees the caller's network namespace
-// (unlike /sys/class/net, which shows whatever namespace sysfs was mounted from).
-int LookupInterface(int fd, const char* name, InterfaceInfo* out) {
-  struct ifreq req;
-  memset(&req, 0, sizeof req);
-  strncpy(req.ifr_name, name, IFNAMSIZ - 1);
-  if (ioctl(fd, SIOCGIFINDEX, &req) < 0) return errno;
-  out->index = req.ifr_ifindex;
-  if (ioctl(fd, SIOCGIFHWADDR, &req) < 0) return errno;
-  out->hardwareType = req.ifr_hwaddr.sa_family;
-  memcpy(out->mac, req.ifr_hwaddr.sa_data, 6);
-  if (ioctl(fd, SIOCGIFMTU, &req) < 0) return errno;
-  out->mtu = req.ifr_mtu;
-  if (ioctl(fd, SIOCGIFFLAGS, &req) < 0) return errno;
-  out->flags = req.ifr_flags;
-  return 0;
-}
 
 napi_value InterfaceInfoObject(napi_env env, const InterfaceInfo& info) {
   napi_value object, mac;
@@ -379,52 +288,6 @@ void OnPoll(uv_poll_t* handle, int status, int /*events*/) {
 
 // ---- calls --------------------------------------------------------------------------------------
 
-int AttachFilter(int fd, struct sock_filter* code, unsigned short count) {
-  struct sock_fprog program = {count, code};
-  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0 ? errno : 0;
-}
-
-// Everything before bind() runs with no protocol registered, so the socket queues nothing until
-// bind(); by then the drop-all filter is attached, so it queues nothing until setFilter().
-int OpenSocket(const char* name, uint16_t protocol, bool wantOutgoing, InterfaceInfo* info,
-               bool* ignoresOutgoing, const char** failedCall) {
-  *failedCall = "socket";
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int err = LookupInterface(fd, name, info);
-  *failedCall = "ioctl";
-  struct sock_filter dropAll = BPF_STMT(BPF_RET | BPF_K, 0);
-  if (err == 0) {
-    *failedCall = "setsockopt(SO_ATTACH_FILTER)";
-    err = AttachFilter(fd, &dropAll, 1);
-  }
-  if (err == 0) {
-    // Both optional: without IGNORE_OUTGOING the reader skips PACKET_OUTGOING itself; without
-    // AUXDATA (some emulators, e.g. qemu-user) frames lack original length, VLAN and checksum status.
-    int one = 1;
-    *ignoresOutgoing =
-        !wantOutgoing && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0;
-    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
-  }
-  if (err == 0) {
-    struct sockaddr_ll address;
-    memset(&address, 0, sizeof address);
-    address.sll_family = AF_PACKET;
-    address.sll_protocol = htons(protocol);
-    address.sll_ifindex = info->index;
-    *failedCall = "bind";
-    if (bind(fd, reinterpret_cast<struct sockaddr*>(&address), sizeof address) < 0) err = errno;
-  }
-  if (err != 0) {
-    close(fd);
-    return -err;
-  }
-  char scratch[64];
-  for (int i = 0; i < 4096 && recv(fd, scratch, sizeof scratch, MSG_DONTWAIT | MSG_TRUNC) >= 0; i++) {
-  }
-  return fd;
-}
-
 napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[5];
   char name[IFNAMSIZ + 1];
@@ -453,7 +316,7 @@ napi_value OpenJs(napi_env env, napi_callback_info cbinfo) {
   InterfaceInfo info;
   bool ignoresOutgoing = false;
   const char* failedCall = nullptr;
-  int fd = OpenSocket(name, static_cast<uint16_t>(protocol), wantOutgoing, &info, &ignoresOutgoing, &failedCall);
+  int fd = sps::OpenPacketSocket(name, static_cast<uint16_t>(protocol), wantOutgoing, &info, &ignoresOutgoing, &failedCall);
   if (fd < 0) return Throw(env, -fd, failedCall, name);
 
   Link* link = static_cast<Link*>(calloc(1, sizeof(Link)));
@@ -506,16 +369,8 @@ napi_value SetFilterJs(napi_env env, napi_callback_info cbinfo) {
   size_t length = 0;
   Link* link = GetLinkAndBytes(env, cbinfo, &code, &length);
   if (link == nullptr) return nullptr;
-  size_t count = length / sizeof(struct sock_filter);
-  if (length % sizeof(struct sock_filter) != 0 || count == 0 || count > BPF_MAXINSNS) {
-    return ThrowArg(env, "a filter is 1..4096 instructions of 8 bytes");
-  }
-  // Copy to an aligned array: the Buffer may sit at any offset of its ArrayBuffer.
-  struct sock_filter* program = static_cast<struct sock_filter*>(malloc(length));
-  if (program == nullptr) return Throw(env, ENOMEM, "setsockopt(SO_ATTACH_FILTER)");
-  memcpy(program, code, length);
-  int err = AttachFilter(link->fd, program, static_cast<unsigned short>(count));
-  free(program);
+  int err = sps::AttachFilterBytes(link->fd, code, length);
+  if (err == EINVAL) return ThrowArg(env, "a filter is 1..4096 instructions of 8 bytes");
   if (err != 0) return Throw(env, err, "setsockopt(SO_ATTACH_FILTER)");
   return nullptr;
 }
@@ -631,5 +486,6 @@ NAPI_MODULE_INIT() {
       {"close", nullptr, CloseJs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  sps::RegisterAnswerer(env, exports);
   return exports;
 }

@@ -1,8 +1,10 @@
 // Bench agent, run in the proxy host: the sleep proxy service in this process (what `sleep-proxy`
 // runs), so a row can read what the command does not print: the link socket's counters (frames
-// the kernel filter let through to JavaScript) and this process's CPU time from /proc/self/stat.
+// the kernel filter let through to JavaScript), the native answerer's, this process's CPU time
+// from /proc/self/stat (every thread), and the event loop's lag.
 import { readFileSync } from 'node:fs';
-import type { LinkStats } from '../../src/io/link';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AnswererStats, LinkStats } from '../../src/io/link';
 import { SleepProxyService } from '../../src/service/sleep-proxy-service';
 
 let service: SleepProxyService | undefined;
@@ -34,6 +36,7 @@ export function takeover(address: string, timeoutMs: number): Promise<void> {
 
 export interface Sample {
   readonly link: LinkStats;
+  readonly answerer?: AnswererStats;
   /** utime + stime of this process, in clock ticks. */
   readonly cpuTicks: number;
 }
@@ -42,7 +45,23 @@ export function sample(): Sample {
   const link = service!.linkStats();
   // fields after the ")" of comm: state is field 3, utime 14, stime 15
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return { link, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  return { link, answerer: service!.answererStats(), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+let lag: IntervalHistogram | undefined;
+
+/** Starts measuring how late the event loop runs (1 ms resolution). */
+export function lagStart(): void {
+  lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+}
+
+/** The event-loop lag since lagStart, in ms: p99 and max. */
+export function lagStop(): { p99: number; max: number } {
+  if (!lag) throw new Error('lagStart first');
+  lag.disable();
+  const ms = (ns: number) => ns / 1e6;
+  return { p99: ms(lag.percentile(99)), max: ms(lag.max) };
 }
 
 export async function shutdown(): Promise<void> {

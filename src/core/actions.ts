@@ -19,6 +19,19 @@ export interface CaptureSet {
   readonly macs: readonly string[];
 }
 
+/**
+ * What a native answerer (SleepProxyOptions.nativeAnswers) must answer, as plain data: ARP requests
+ * for `ipv4` and Neighbour Solicitations for `ipv6` (claims announced, owner not being woken), unless
+ * the sender speaks from a `claimed` address (a conflict or the owner) or from an `owners` MAC (the
+ * sleepers' host and wake MACs: owner activity). Lists are sorted and unique.
+ */
+export interface AnswerSet {
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+  readonly claimed: readonly string[];
+  readonly owners: readonly string[];
+}
+
 /** One journal record: the latest state of a sleeper, or its removal. */
 export type JournalEntry =
   { readonly op: 'put'; readonly sleeper: SleeperSnapshot } | { readonly op: 'delete'; readonly key: string };
@@ -30,6 +43,8 @@ export type ProxyAction =
   | { readonly type: 'send-udp'; readonly to: string; readonly port: number; readonly payload: Buffer }
   /** The capture set changed: recompile and install the link filter. */
   | { readonly type: 'capture'; readonly set: CaptureSet }
+  /** The answer set changed: install it in the native answerer (only with nativeAnswers). */
+  | { readonly type: 'answer'; readonly set: AnswerSet }
   /** Join / leave an Ethernet multicast group (IPv6 solicited-node groups of proxied addresses). */
   | { readonly type: 'join-multicast'; readonly mac: string }
   | { readonly type: 'leave-multicast'; readonly mac: string }

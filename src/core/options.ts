@@ -48,6 +48,11 @@ export interface SleepProxyOptions {
   readonly subnets?: readonly string[];
   readonly limits?: Partial<ProxyLimits>;
   readonly policy?: Partial<ProxyPolicy>;
+  /**
+   * A native answerer replies to ARP requests and Neighbour Solicitations for answering claims: the
+   * engine sends none itself (nor counts them) and queues an 'answer' action whenever the set changes.
+   */
+  readonly nativeAnswers?: boolean;
 }
 
 export interface Endpoint {

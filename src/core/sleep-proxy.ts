@@ -24,7 +24,8 @@ import {
   parseRegistration,
   type SpsRegistrationRepr,
 } from '../wire/sps-registration';
-import type { CaptureSet, ProxyAction } from './actions';
+import type { AnswerSet, CaptureSet, ProxyAction } from './actions';
+import { answerSet, sameAnswerSet } from './answer-set';
 import { captureSet, sameCaptureSet } from './capture';
 import type { ProxyEvent, SleeperView, WakeReason, WokeVia } from './events';
 import type { KeepaliveConnection } from './keepalive';
@@ -94,6 +95,9 @@ export class SleepProxy {
   private actions: ProxyAction[] = [];
   private events: ProxyEvent[] = [];
   private capture: CaptureSet | undefined;
+  /** With nativeAnswers: the set last handed to the native answerer. */
+  private answers: AnswerSet | undefined;
+  private readonly nativeAnswers: boolean;
   private readonly multicast = new Map<string, number>();
   /** Watched hosts by MAC (watch.ts). */
   private readonly watches = new Map<string, HostWatch>();
@@ -107,6 +111,7 @@ export class SleepProxy {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.gate = new RegistrationGate(this.policy, options.subnets ?? []);
+    this.nativeAnswers = options.nativeAnswers === true;
   }
 
   drainActions(): ProxyAction[] {
@@ -355,10 +360,20 @@ export class SleepProxy {
   }
 
   private updateCapture(): void {
+    this.updateAnswers();
     const set = captureSet(this.registry, this.watches.keys());
     if (sameCaptureSet(this.capture, set)) return;
     this.capture = set;
     this.actions.push({ type: 'capture', set });
+  }
+
+  /** With nativeAnswers, after anything that may move a claim in or out of answering. */
+  private updateAnswers(): void {
+    if (!this.nativeAnswers) return;
+    const set = answerSet(this.registry);
+    if (sameAnswerSet(this.answers, set)) return;
+    this.answers = set;
+    this.actions.push({ type: 'answer', set });
   }
 
   private emit(type: 'registered' | 'renewed' | 'expired' | 'released', s: Sleeper): void {
@@ -411,6 +426,7 @@ export class SleepProxy {
       return this.ownerActivity(owner, target === owner ? arp.targetIp : undefined, 'arp', now);
     }
     if (!target || target.wake || !target.claims.get(arp.targetIp)?.answering) return;
+    if (this.nativeAnswers) return; // answered already, from the answer set
     this.counters.arpReplies++;
     this.send(encodeArpFrame(arpReply(this.mac, arp), arp.senderMac));
   }
@@ -436,6 +452,7 @@ export class SleepProxy {
       return this.ownerActivity(owner, target === owner ? ndp.target : undefined, 'ndp', now);
     }
     if (!target || target.wake || !target.claims.get(ndp.target)?.answering) return;
+    if (this.nativeAnswers) return; // answered already, from the answer set
     this.counters.ndpReplies++;
     this.send(encodeNdpFrame(ndpReply(this.mac, { srcMac, src: f.ip.src, target: ndp.target })));
   }
@@ -448,7 +465,7 @@ export class SleepProxy {
       this.woke(s, via, now);
       return;
     }
-    if (address) s.claims.get(address)?.ownerSeen(now);
+    if (address && s.claims.get(address)?.ownerSeen(now)) this.updateAnswers();
   }
 
   private handleTransport(f: Extract<Frame, { kind: 'tcp' | 'udp' }>, raw: Buffer, now: number): void {
@@ -550,6 +567,7 @@ export class SleepProxy {
     s.wake = new WakeSchedule(reason, now);
     this.actions.push({ type: 'withdraw', sleeper: s.key, goodbye: false });
     this.events.push({ type: 'wake', sleeper: s.view(this.ifname), reason });
+    this.updateAnswers();
     this.runWake(s, now);
   }
 
@@ -637,6 +655,7 @@ export class SleepProxy {
       }
     }
     this.runWatches(now);
+    this.updateAnswers();
   }
 
   nextTimer(): number | undefined {

@@ -3,19 +3,36 @@
 // unicast mDNS to our own addresses, which the service's mDNS socket leaves to other responders on
 // this host (see MdnsSocketOptions.multicastOnly) and takes from here instead.
 import type { CaptureSet } from '../core/actions';
-import type { LinkMatcher } from '../io/link';
+import { ICMPV6_NEIGHBOR_ADVERTISEMENT, ICMPV6_NEIGHBOR_SOLICITATION, type LinkMatcher } from '../io/link';
 import { MDNS_PORT } from '../io/mdns-socket';
 import { parseFrame } from '../wire/frame';
 
-export function captureMatchers(set: CaptureSet | undefined, ownAddresses: readonly string[]): LinkMatcher[] {
+/**
+ * `nativeAnswers`: a native answerer replies to ARP requests and solicitations for proxied
+ * addresses, so only what the engine judges comes here: ARP naming one as sender, NA naming one as
+ * target, NS sent from one (owner back, conflicts); the owners' own requests still arrive by their
+ * source MAC.
+ */
+export function captureMatchers(
+  set: CaptureSet | undefined,
+  ownAddresses: readonly string[],
+  nativeAnswers = false,
+): LinkMatcher[] {
   const matchers: LinkMatcher[] = [];
   if (ownAddresses.length > 0) matchers.push({ kind: 'udp', destinations: ownAddresses, ports: [MDNS_PORT] });
   if (!set) return matchers;
   const destinations = [...set.ipv4, ...set.ipv6];
   // ARP naming a proxied address as target (requests to answer) or sender (owner back, conflicts).
-  if (set.ipv4.length > 0) matchers.push({ kind: 'arp', addresses: set.ipv4, field: 'either' });
-  // NDP naming a proxied address as target (to answer; NA conflicts) or IPv6 source (NS conflicts).
-  if (set.ipv6.length > 0) matchers.push({ kind: 'ndp', targets: set.ipv6, field: 'either' });
+  if (set.ipv4.length > 0)
+    matchers.push({ kind: 'arp', addresses: set.ipv4, field: nativeAnswers ? 'sender' : 'either' });
+  if (set.ipv6.length > 0 && nativeAnswers) {
+    // NA for a proxied target (owner back, conflicts), NS from a proxied address (conflicts)
+    matchers.push({ kind: 'ndp', targets: set.ipv6, types: [ICMPV6_NEIGHBOR_ADVERTISEMENT] });
+    matchers.push({ kind: 'ndp', targets: set.ipv6, types: [ICMPV6_NEIGHBOR_SOLICITATION], field: 'source' });
+  } else if (set.ipv6.length > 0) {
+    // NDP naming a proxied address as target (to answer; NA conflicts) or IPv6 source (NS conflicts).
+    matchers.push({ kind: 'ndp', targets: set.ipv6, field: 'either' });
+  }
   if (destinations.length > 0 && set.tcpPorts.length > 0) {
     matchers.push({ kind: 'tcp', destinations, ports: set.tcpPorts });
   }

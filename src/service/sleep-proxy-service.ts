@@ -22,8 +22,11 @@ import type { HostDescription } from '../core/manual-registration';
 import type { WatchPolicy } from '../core/watch';
 import { BlackholeRoutes, NET_ADMIN_FIX, readKernelSettings } from '../io/kernel';
 import {
+  type AnswererStats,
   compileFilter,
   interfaceInfo,
+  type NeighbourAnswerer,
+  openAnswerer,
   openLink,
   PACKET_HOST,
   type LinkSocket,
@@ -69,6 +72,11 @@ export interface SleepProxyServiceOptions {
   readonly allow?: AllowList;
   /** Hosts without a Bonjour client, taken over once silent (src/core/watch.ts). */
   readonly watch?: { readonly hosts: readonly HostDescription[]; readonly policy?: Partial<WatchPolicy> };
+  /**
+   * ARP and NDP answers from the native answerer thread (default true), as fast as the kernel's own;
+   * false (or an answerer that cannot start) leaves them to the engine in JavaScript.
+   */
+  readonly nativeAnswers?: boolean;
 }
 
 export interface CloseOptions {
@@ -111,6 +119,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     private readonly routes: BlackholeRoutes,
     /** Our addresses on the interface: unicast mDNS to them comes through the link capture. */
     private readonly own: readonly string[],
+    private readonly answerer: NeighbourAnswerer | undefined,
   ) {
     super();
   }
@@ -145,6 +154,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       const link = await step('link', () =>
         openLink(ifname, { filter: compileFilter(captureMatchers(undefined, own)) }),
       );
+      const native = options.nativeAnswers === false ? undefined : startAnswerer(ifname);
+      if (native?.answerer) opened.push(native.answerer);
       const mdns = await step('mdns', () =>
         MdnsSocket.open({ interface: ifname, ipv6: ipv6LinkLocal !== undefined, multicastOnly: true }),
       );
@@ -160,6 +171,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
           ...options.policy,
           ...(options.allow && { allowSubnets: options.allow.subnets, allowMacs: options.allow.macs }),
         },
+        nativeAnswers: native?.answerer !== undefined,
       });
       const routes = new BlackholeRoutes();
       opened.push(routes);
@@ -172,7 +184,10 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         mdns,
         routes,
         own,
+        native?.answerer,
       );
+      // After start() resolved, when the owner listens.
+      if (native?.error) setImmediate(() => service.warn(native.error ?? ''));
       const kernel = await readKernelSettings(ifname);
       service.forwarding =
         kernel.ok && (kernel.value.blackholesNeeded.ipv4 || kernel.value.blackholesNeeded.ipv6);
@@ -211,6 +226,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       await Promise.all(opened.map((r) => r.close()));
       throw error;
     }
+  }
+
+  /** The native answerer's counters (undefined when the engine answers in JavaScript). */
+  answererStats(): AnswererStats | undefined {
+    return this.answerer?.stats();
   }
 
   /** The link socket's counters: how many frames the kernel filter let through to JavaScript. */
@@ -267,6 +287,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
     await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
     this.link.close();
+    this.answerer?.close();
     await Promise.all([this.registration?.close(), this.mdns.close(), this.routes.close()]);
     await this.store.close();
   }
@@ -370,7 +391,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         );
         return undefined;
       case 'capture':
-        this.link.setFilter(compileFilter(captureMatchers(action.set, this.own)));
+        this.link.setFilter(
+          compileFilter(captureMatchers(action.set, this.own, this.answerer !== undefined)),
+        );
+        return undefined;
+      case 'answer':
+        this.answerer?.set({ mac: this.link.mac, ...action.set });
         return undefined;
       case 'join-multicast':
         this.link.addMulticast(action.mac);
@@ -442,6 +468,17 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
 
   private warn(message: string): void {
     this.emit('warning', message);
+  }
+}
+
+/** The native answerer, or why the engine answers ARP/NDP in JavaScript instead. */
+function startAnswerer(ifname: string): { answerer?: NeighbourAnswerer; error?: string } {
+  try {
+    return { answerer: openAnswerer(ifname) };
+  } catch (error) {
+    return {
+      error: `native ARP/NDP answerer unavailable, answering from JavaScript: ${(error as Error).message}`,
+    };
   }
 }
 

@@ -4,8 +4,8 @@
 // in the receiving host as an independent witness.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addonUnavailableReason } from '../support/addon';
 import { join } from 'node:path';
-import { loadLinkBinding } from '../../src/io/link/native';
 import {
   PACKET_BROADCAST,
   PACKET_HOST,
@@ -44,15 +44,6 @@ const AGENT = join(__dirname, 'link-agent.js');
 const PROBE = join(__dirname, 'link-probe.js');
 const TEST_ETHERTYPE = 0x88b5; // IEEE 802 local experimental
 const OTHER_ETHERTYPE = 0x88b6;
-
-function addonUnavailableReason(): string | undefined {
-  try {
-    loadLinkBinding();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 const skip = lanUnavailableReason() ?? addonUnavailableReason();
 

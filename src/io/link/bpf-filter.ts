@@ -85,15 +85,16 @@ export interface ArpMatcher extends MatcherBase {
 
 /**
  * ICMPv6 Neighbor Solicitation/Advertisement with hop limit 255 whose target is one of `targets`; with
- * field 'either' also one whose IPv6 source is (an NS from a proxied address: a conflict, §4.4).
+ * field 'source' one whose IPv6 source is instead, with 'either' one whose source or target is (an NS
+ * from a proxied address: a conflict, §4.4).
  */
 export interface NdpMatcher extends MatcherBase {
   readonly kind: 'ndp';
   readonly targets: readonly string[];
-  /** Default 'target'. */
-  readonly field?: 'target' | 'either';
   /** ICMPv6 types, default NS and NA. */
   readonly types?: readonly number[];
+  /** Default 'target'. */
+  readonly field?: 'target' | 'source' | 'either';
 }
 
 /** TCP or UDP to one of `destinations` (IPv4 and IPv6 mixed), optionally to `ports` only. */
@@ -226,7 +227,7 @@ function emitNdp(asm: BpfAssembler, matcher: NdpMatcher, accept: BpfLabel, fail:
     emitSet(asm, ipv6WordsAt(IPV6_SOURCE), targets, accept, tryTarget);
     asm.place(tryTarget);
   }
-  emitSet(asm, ipv6WordsAt(NDP_TARGET), targets, accept, fail);
+  emitSet(asm, ipv6WordsAt(matcher.field === 'source' ? IPV6_SOURCE : NDP_TARGET), targets, accept, fail);
 }
 
 function emitIp(asm: BpfAssembler, matcher: IpMatcher, accept: BpfLabel, fail: BpfLabel): void {

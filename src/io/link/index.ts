@@ -1,4 +1,5 @@
 // The link layer's public surface: Ethernet frames on one interface, with kernel BPF filters.
+export * from './answerer';
 export * from './bpf';
 export * from './bpf-filter';
 export * from './errors';

@@ -48,6 +48,33 @@ export type NativeFrameCallback = (
   vlanTci: number,
 ) => void;
 
+/** Counters of the native answerer (native/answerer.cc). */
+export interface NativeAnswererStats {
+  /** Frames that passed its filter (tp_packets) and of those dropped for a full queue (tp_drops). */
+  readonly kernelPackets: number;
+  readonly kernelDrops: number;
+  readonly received: number;
+  readonly arpReplies: number;
+  readonly ndpReplies: number;
+  /** Received but not answered (the table said no, malformed, or too long). */
+  readonly skipped: number;
+  readonly sendErrors: number;
+  readonly socketErrors: number;
+  /** Answering threads (one per CPU, each pinned, when PACKET_FANOUT works), and how many got SCHED_FIFO. */
+  readonly workers: number;
+  readonly realtimeWorkers: number;
+}
+
+/** Answer-table arguments: our MAC, answering IPv4 / IPv6, claimed IPv4 / IPv6, owner MACs (packed). */
+export type NativeAnswerTable = readonly [
+  mac: Buffer,
+  answer4: Buffer,
+  answer6: Buffer,
+  claimed4: Buffer,
+  claimed6: Buffer,
+  owners: Buffer,
+];
+
 export interface NativeLinkBinding {
   interfaceInfo(ifname: string): NativeInterfaceInfo;
   open(
@@ -63,6 +90,16 @@ export interface NativeLinkBinding {
   stats(handle: NativeHandle): NativeStats;
   ref(handle: NativeHandle, ref: boolean): void;
   close(handle: NativeHandle): void;
+  answererOpen(ifname: string): {
+    readonly handle: NativeHandle;
+    readonly ifindex: number;
+    readonly workers: number;
+  };
+  answererSet(handle: NativeHandle, ...args: [...NativeAnswerTable, filter: Buffer]): void;
+  answererStats(handle: NativeHandle): NativeAnswererStats;
+  answererClose(handle: NativeHandle): void;
+  /** The answerer's decision for one frame (for tests): the reply, or null. */
+  answerFrame(...args: [...NativeAnswerTable, frame: Buffer, checksumPartial: boolean]): Buffer | null;
 }
 
 /** The directory holding binding.gyp above `from` (works from src/, dist/src/ and dist-*\/src/). */

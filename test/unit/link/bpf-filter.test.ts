@@ -84,7 +84,7 @@ function oracle(f: Buffer, m: LinkMatcher): boolean {
       if (read(f, 12, 2) !== 0x86dd || read(f, 20, 1) !== 58 || read(f, 21, 1) !== 255) return false;
       if (!types.includes(read(f, 54, 1))) return false;
       if (m.field === 'either' && inSet(f, 22, V6, targets)) return true;
-      return inSet(f, 62, V6, targets);
+      return inSet(f, m.field === 'source' ? 22 : 62, V6, targets);
     }
     case 'tcp':
     case 'udp':
@@ -230,6 +230,8 @@ const builtFrames: { name: string; data: Buffer }[] = [
   { name: 'router solicitation', data: ndp(133, SLEEPER_LL) },
   { name: 'ns for other', data: ndp(135, 'fd77::11') },
   { name: 'ns from sleeper address', data: ndp(135, 'fd77::11', 255, 'fd77::10') },
+  { name: 'ns from sleeper', data: ndp(135, 'fd77::11', 255, SLEEPER_LL) },
+  { name: 'ns from sleeper hop 64', data: ndp(135, 'fd77::11', 64, SLEEPER_LL) },
   {
     name: 'wol ethertype',
     data: ethernetFrame('ff:ff:ff:ff:ff:ff', OTHER_MAC, 0x0842, Buffer.alloc(102, 0xff)),
@@ -297,6 +299,8 @@ const accepted = (program: BpfProgram, name: string): boolean => {
 const proxyMatchers: LinkMatcher[] = [
   { kind: 'arp', addresses: [SLEEPER_V4, '10.77.0.11'], field: 'either' },
   { kind: 'ndp', targets: [SLEEPER_LL, 'fd77::10'], field: 'either' },
+  { kind: 'ndp', targets: [SLEEPER_LL, 'fd77::10'] },
+  { kind: 'ndp', targets: [SLEEPER_LL, 'fd77::10'], types: [135], field: 'source' },
   { kind: 'tcp', destinations: [SLEEPER_V4, 'fd77::10', SLEEPER_LL], synOnly: true },
   { kind: 'udp', destinations: [SLEEPER_V4, 'fd77::10'], ports: [137, 5353] },
   { kind: 'source-mac', macs: [SLEEPER_MAC], snapLength: 96 },

@@ -3,6 +3,7 @@
 // loopback interface, which loops every sent frame back as an incoming one.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addonUnavailableReason } from '../../support/addon';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import {
   toLinkError,
   type LinkSocket,
 } from '../../../src/io/link';
-import { findPackageRoot, loadLinkBinding } from '../../../src/io/link/native';
+import { findPackageRoot } from '../../../src/io/link/native';
 import { repoRoot } from '../../support/paths';
 
 describe('toLinkError', () => {
@@ -62,16 +63,7 @@ describe('findPackageRoot', () => {
   });
 });
 
-function addonReason(): string | undefined {
-  try {
-    loadLinkBinding();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-describe('interfaceInfo (no privilege needed)', { skip: addonReason() }, () => {
+describe('interfaceInfo (no privilege needed)', { skip: addonUnavailableReason() }, () => {
   test('describes loopback', () => {
     const lo = interfaceInfo('lo');
     assert.equal(lo.mac, '00:00:00:00:00:00');
@@ -91,7 +83,7 @@ describe('interfaceInfo (no privilege needed)', { skip: addonReason() }, () => {
 });
 
 function loopbackReason(): string | undefined {
-  const reason = addonReason();
+  const reason = addonUnavailableReason();
   if (reason) return reason;
   try {
     openLink('lo').close();
