@@ -82,7 +82,7 @@ describe('answer set (nativeAnswers)', () => {
       captureMatchers(set, [], native).filter((m) => m.kind === 'arp' || m.kind === 'ndp');
     assert.deepEqual(neighbours(false), [
       { kind: 'arp', addresses: [SLEEPER_V4], field: 'either' },
-      { kind: 'ndp', targets: [SLEEPER_V6] },
+      { kind: 'ndp', targets: [SLEEPER_V6], field: 'either' },
     ]);
     assert.deepEqual(neighbours(true), [
       { kind: 'arp', addresses: [SLEEPER_V4], field: 'sender' },
