@@ -2,7 +2,8 @@
 // snapshot (src/io/store). Replay folds them into one ProxySnapshot for SleepProxy.restore; after
 // enough entries the journal is compacted to a fresh snapshot.
 import type { JournalEntry } from '../core/actions';
-import { SNAPSHOT_VERSION, type ProxySnapshot, type SleeperSnapshot } from '../core/snapshot';
+import { replayRegistry } from '../core/journal-replay';
+import type { ProxySnapshot } from '../core/snapshot';
 import { Journal, type JournalDamage, type StoreError } from '../io/store';
 
 /** Compact once this many entries piled up since the last snapshot. */
@@ -13,6 +14,8 @@ export type RegistryStoreOpen =
       readonly ok: true;
       readonly store: RegistryStore;
       readonly snapshot: ProxySnapshot;
+      /** Entries of the wrong shape, skipped (journal-replay.ts). */
+      readonly dropped: number;
       readonly damage: JournalDamage[];
     }
   | { readonly ok: false; readonly error: StoreError };
@@ -21,25 +24,22 @@ export class RegistryStore {
   private sinceCompaction: number;
 
   private constructor(
-    private readonly journal: Journal<JournalEntry, ProxySnapshot>,
+    private readonly journal: Journal<unknown, unknown>,
     entries: number,
   ) {
     this.sinceCompaction = entries;
   }
 
   static async open(dir: string, ifname: string): Promise<RegistryStoreOpen> {
-    const opened = await Journal.open<JournalEntry, ProxySnapshot>(dir, { name: `registry-${ifname}` });
+    // what the files decode to is checked, not trusted: unknown, not the types written
+    const opened = await Journal.open<unknown, unknown>(dir, { name: `registry-${ifname}` });
     if (!opened.ok) return { ok: false, error: opened.error };
-    const sleepers = new Map<string, SleeperSnapshot>();
-    for (const s of opened.snapshot?.sleepers ?? []) sleepers.set(s.hostMac, s);
-    for (const entry of opened.entries) {
-      if (entry.op === 'put') sleepers.set(entry.sleeper.hostMac, entry.sleeper);
-      else sleepers.delete(entry.key);
-    }
+    const replay = replayRegistry(opened.snapshot, opened.entries);
     return {
       ok: true,
       store: new RegistryStore(opened.journal, opened.entries.length),
-      snapshot: { version: SNAPSHOT_VERSION, sleepers: [...sleepers.values()] },
+      snapshot: replay.snapshot,
+      dropped: replay.dropped,
       damage: opened.damage,
     };
   }
