@@ -9,13 +9,15 @@ import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
 import type { HostDescription } from '../src/core/manual-registration';
 import type { HostRegistrationOutcome } from '../src/core/options';
 import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
+import type { StoreError, StoreErrorCode } from '../src/io/store';
 import { SleepProxyService, type SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
 
 export type ProxyEventMessage = ProxyEvent & { readonly interface: string };
 
 export type SharedState =
   | { readonly kind: 'starting' }
-  | { readonly kind: 'running' }
+  /** `problem`: running, but registrations go unanswered (the state directory cannot be written). */
+  | { readonly kind: 'running'; readonly problem?: string }
   | { readonly kind: 'failed'; readonly reason: string; readonly error: Error }
   | { readonly kind: 'closed' };
 
@@ -64,6 +66,18 @@ export function failureReason(error: unknown, ifname: string): string {
   return part === 'interface' ? `no interface ${ifname}` : part ? `${part}: ${text}` : text;
 }
 
+const STORE_PROBLEMS: Readonly<Record<StoreErrorCode, string>> = {
+  'read-only': 'state directory read-only',
+  full: 'state directory full',
+  permission: 'state directory not writable',
+  io: 'state directory failing',
+  closed: 'state directory failing',
+};
+
+function runningState(problem: StoreError | undefined): SharedState {
+  return problem ? { kind: 'running', problem: STORE_PROBLEMS[problem.code] } : { kind: 'running' };
+}
+
 export class SharedProxy extends EventEmitter<SharedProxyEvents> {
   private service: SleepProxyService | undefined;
   private current: SharedState = { kind: 'starting' };
@@ -85,7 +99,8 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
         this.service = service;
         service.on('event', (e) => this.onEvent(e));
         service.on('warning', (w) => this.emit('warning', w));
-        this.setState({ kind: 'running' });
+        service.on('store', (problem) => this.setState(runningState(problem)));
+        this.setState(runningState(service.storeProblem));
         return undefined;
       },
       (error: Error) => {

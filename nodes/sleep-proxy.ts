@@ -4,7 +4,8 @@
 // msg.payload.command: wake / release (msg.payload.target or a string payload), list, and sleep (a
 // host without a Bonjour client described in msg.payload, proxied like a registration: issue 7). A
 // command that cannot be carried out ends in done(err), so a Catch node sees it. Status: green "n sleeping",
-// yellow while a sleeper is being woken, red with the reason when the proxy cannot run.
+// yellow while a sleeper is being woken, red with the reason when the proxy cannot run or cannot store
+// registrations (it then leaves them unanswered).
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { ProxyEventType } from '../src/core/events';
 import { describeHost } from '../src/core/manual-registration';
@@ -62,6 +63,7 @@ export = function register(RED: NodeAPI): void {
       if (state.kind === 'failed') node.status({ fill: 'red', shape: 'ring', text: state.reason });
       else if (state.kind === 'starting') node.status({ fill: 'grey', shape: 'ring', text: 'starting' });
       else if (state.kind === 'closed') node.status({});
+      else if (state.problem) node.status({ fill: 'red', shape: 'dot', text: state.problem });
       else {
         const sleepers = proxy.list();
         const waking = sleepers.filter((s) => s.state === 'waking').length;

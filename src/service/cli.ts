@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   });
   service.on('event', (event) => print({ event: event.type, ...event }));
   service.on('warning', (message) => print({ warning: message }, process.stderr));
+  // The state directory cannot be written (registrations go unanswered: `problem` says why), or can again.
+  service.on('store', (problem) => print({ event: 'store', problem: problem?.code ?? null }));
   print({ event: 'started', interface: service.ifname, port: service.port, sleepers: service.list() });
 
   const commands = createInterface({ input: process.stdin });

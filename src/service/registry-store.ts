@@ -18,7 +18,12 @@ export type RegistryStoreOpen =
       readonly dropped: number;
       readonly damage: JournalDamage[];
     }
-  | { readonly ok: false; readonly error: StoreError };
+  | {
+      readonly ok: false;
+      readonly error: StoreError;
+      /** What could still be read, when only writing failed (a read-only or foreign directory). */
+      readonly recovered?: { readonly snapshot: ProxySnapshot; readonly dropped: number };
+    };
 
 export class RegistryStore {
   private sinceCompaction: number;
@@ -33,7 +38,12 @@ export class RegistryStore {
   static async open(dir: string, ifname: string): Promise<RegistryStoreOpen> {
     // what the files decode to is checked, not trusted: unknown, not the types written
     const opened = await Journal.open<unknown, unknown>(dir, { name: `registry-${ifname}` });
-    if (!opened.ok) return { ok: false, error: opened.error };
+    if (!opened.ok) {
+      const { error, recovered } = opened;
+      return recovered
+        ? { ok: false, error, recovered: replayRegistry(recovered.snapshot, recovered.entries) }
+        : { ok: false, error };
+    }
     const replay = replayRegistry(opened.snapshot, opened.entries);
     return {
       ok: true,
@@ -52,9 +62,13 @@ export class RegistryStore {
 
   /** Compacts when the journal has grown; `snapshot` is taken only then. */
   async maybeCompact(snapshot: () => ProxySnapshot): Promise<void> {
-    if (this.sinceCompaction < COMPACT_AFTER) return;
+    if (this.sinceCompaction >= COMPACT_AFTER) await this.compactNow(snapshot());
+  }
+
+  /** Makes `snapshot` the whole registry on disk. */
+  async compactNow(snapshot: ProxySnapshot): Promise<void> {
     this.sinceCompaction = 0;
-    await this.journal.compact(snapshot());
+    await this.journal.compact(snapshot);
   }
 
   close(): Promise<void> {

@@ -33,6 +33,8 @@ import { parseRegistration } from '../wire/sps-registration';
 import { allowListCheck, type AllowList } from './allow-list';
 import { captureMatchers, unicastMdns } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
+import { StoreError, type JournalDamage } from '../io/store';
+import { GuardedStore } from './guarded-store';
 import { RegistryStore } from './registry-store';
 
 /** The registration port we advertise in the SRV record (Apple picks an ephemeral one; any works). */
@@ -69,13 +71,15 @@ export interface SleepProxyServiceOptions {
 export interface ServiceEvents {
   event: [event: ProxyEvent & { readonly interface: string }];
   warning: [message: string];
+  /** The state directory cannot be written (registrations go unanswered), or can again (undefined). */
+  store: [problem: StoreError | undefined];
 }
 
 /** A start failure the owner shows as a red status: which part could not start, and why. */
 export class ServiceStartError extends Error {
   override name = 'ServiceStartError';
   constructor(
-    readonly part: 'link' | 'store' | 'registration' | 'mdns' | 'interface',
+    readonly part: 'link' | 'registration' | 'mdns' | 'interface',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -91,12 +95,15 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private forwarding = false;
   private admits: (address: string, hostMac?: string) => boolean = () => true;
   private readonly refusedSources = new Set<string>();
+  private startNotes: NodeJS.Immediate | undefined;
+  /** Registrations not answered because the state directory could not be written. */
+  private unstored = 0;
 
   private constructor(
     readonly ifname: string,
     private readonly engine: SleepProxy,
     private readonly responder: MdnsResponder,
-    private readonly store: RegistryStore,
+    private readonly store: GuardedStore,
     private readonly link: LinkSocket,
     private readonly mdns: MdnsSocket,
     private readonly routes: BlackholeRoutes,
@@ -128,10 +135,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       const ipv6LinkLocal = addresses.find(
         (a) => a.family === 'IPv6' && a.address.startsWith('fe80:'),
       )?.address;
+      // A state directory we cannot write does not stop the proxy: it serves what it could read and
+      // refuses registrations until the directory is writable again (guarded-store.ts).
       const stored = await RegistryStore.open(options.stateDir, ifname);
-      if (!stored.ok)
-        throw new ServiceStartError('store', `state directory ${options.stateDir}: ${stored.error.message}`);
-      opened.push(stored.store);
+      if (stored.ok) opened.push(stored.store);
+      const replay = stored.ok ? stored : (stored.recovered ?? { snapshot: undefined, dropped: 0 });
       const own = [ipv4, ipv6LinkLocal].filter((a): a is string => a !== undefined);
       const link = await step('link', () =>
         openLink(ifname, { filter: compileFilter(captureMatchers(undefined, own)) }),
@@ -149,11 +157,19 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       });
       const routes = new BlackholeRoutes();
       opened.push(routes);
+      const store = new GuardedStore(
+        options.stateDir,
+        ifname,
+        stored.ok ? stored.store : undefined,
+        stored.ok ? undefined : stored.error,
+        () => engine.snapshot(),
+      );
+      opened.push(store);
       const service = new SleepProxyService(
         ifname,
         engine,
         new MdnsResponder({ random: Math.random }),
-        stored.store,
+        store,
         link,
         mdns,
         routes,
@@ -165,7 +181,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       if (service.forwarding) await routes.flushStale(); // what a killed run of ours left behind
       service.admits = allowListCheck(options.allow);
       service.wire();
-      engine.restore(stored.snapshot, Date.now());
+      const restored = replay.snapshot ? engine.restore(replay.snapshot, Date.now()) : undefined;
+      const notes = startNotes(options.stateDir, store.problem, stored.ok ? stored.damage : [], {
+        dropped: replay.dropped + (restored?.droppedSleepers ?? 0),
+        droppedRecords: restored?.droppedRecords ?? 0,
+      });
       if (options.watch?.hosts.length)
         engine.watch(options.watch.hosts, options.watch.policy ?? {}, Date.now());
       const registration = await step('registration', () =>
@@ -193,6 +213,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         Date.now(),
       );
       service.pump();
+      // after start() resolved, once its caller had the chance to listen
+      service.startNotes = setImmediate(() => {
+        for (const note of notes) service.warn(note);
+        if (store.problem) service.emit('store', store.problem);
+      });
       return service;
     } catch (error) {
       await Promise.all(opened.map((r) => r.close()));
@@ -203,6 +228,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   /** The link socket's counters: how many frames the kernel filter let through to JavaScript. */
   linkStats(): LinkStats {
     return this.link.stats();
+  }
+
+  /** Why the state directory cannot be written now (registrations go unanswered); undefined when fine. */
+  get storeProblem(): StoreError | undefined {
+    return this.store.problem;
   }
 
   get port(): number {
@@ -237,6 +267,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    clearImmediate(this.startNotes);
     this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
     await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
     this.link.close();
@@ -252,6 +283,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       this.pump();
     });
     this.link.on('error', (error) => this.warn(`link ${this.ifname}: ${error.message}`));
+    this.store.on('state', (problem) => {
+      if (problem)
+        this.warn(`${problem.message}: registrations are not answered until the state directory is writable`);
+      else this.warn(`state directory writable again (${this.unstored} registrations went unanswered)`);
+      this.emit('store', problem);
+    });
     this.mdns.on('packet', (data, from) => {
       this.onMdns(data, from);
       this.pump();
@@ -271,6 +308,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     reply: (b: Buffer) => void,
   ): void {
     if (!this.admitted(data, from.address)) return;
+    // Not durable, not answered: silence, so the client registers with another proxy.
+    if (this.store.problem) return void this.unstored++;
+    const parsed = parseRegistration(data);
+    const hostMac = parsed.ok ? parsed.value.owner.hostMac : undefined;
+    const known = this.engine.list().some((v) => v.hostMac === hostMac);
     const outcome = this.engine.handleRegistration(data, from, Date.now());
     const persisted = this.pump();
     if (!outcome.reply) return;
@@ -279,7 +321,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       () => {
         if (!this.closed) reply(answer);
       },
-      (error: Error) => this.warn(`registration from ${from.address} not answered: ${error.message}`),
+      () => {
+        this.unstored++;
+        // the client will look elsewhere: a new sleeper we could not store is not ours to proxy
+        if (!known && hostMac && outcome.accepted && !this.closed) this.release(hostMac);
+      },
     );
   }
 
@@ -317,8 +363,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     for (const event of this.engine.drainEvents()) this.emit('event', { ...event, interface: this.ifname });
     this.responder.drainEvents();
     this.arm();
-    const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
-    done.catch((error: Error) => this.warn(`state directory: ${error.message}`));
+    const done = Promise.all(writes).then(() => undefined);
+    // a StoreError turned the store failing, which said so once ('store' event)
+    done.catch((error: Error) => {
+      if (!(error instanceof StoreError)) this.warn(`state directory: ${error.message}`);
+    });
     return done;
   }
 
@@ -419,4 +468,24 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
 
 function isClosable(value: unknown): value is { close(): unknown } {
   return typeof (value as { close?: unknown } | undefined)?.close === 'function';
+}
+
+/** What a start has to say about the state directory: damage found, entries dropped, a write problem. */
+function startNotes(
+  dir: string,
+  problem: StoreError | undefined,
+  damage: readonly JournalDamage[],
+  dropped: { dropped: number; droppedRecords: number },
+): string[] {
+  const notes = damage.map(
+    (d) =>
+      `state directory ${dir}: ${d.kind} ${d.file} from byte ${d.offset} (${d.bytes} bytes) dropped${d.savedAs ? `, saved as ${d.savedAs}` : ''}`,
+  );
+  if (dropped.dropped + dropped.droppedRecords > 0)
+    notes.push(
+      `state directory ${dir}: ${dropped.dropped} unreadable sleepers or entries and ${dropped.droppedRecords} records dropped`,
+    );
+  if (problem)
+    notes.push(`${problem.message}: registrations are not answered until the state directory is writable`);
+  return notes;
 }

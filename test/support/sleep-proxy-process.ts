@@ -1,6 +1,6 @@
 // The `sleep-proxy` command as a black box inside a test LAN host: started with a state directory,
 // its JSON lines collected, awaited by event name.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LanHost } from './lan';
@@ -15,6 +15,11 @@ export interface SleepProxyStart {
   readonly port: number;
   readonly ifname?: string;
   readonly name?: string;
+  /**
+   * Run in the mount (and network) namespace of this process, e.g. one holding a tmpfs state
+   * directory that the test can remount or fill between runs (see StateMount).
+   */
+  readonly mountsOf?: number;
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -65,9 +70,16 @@ export class SleepProxyProcess {
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
   const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
-  const process_ = new SleepProxyProcess(
-    host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
-  );
+  const stdio: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe'] };
+  const child =
+    options.mountsOf === undefined
+      ? host.spawn(process.execPath, args, stdio)
+      : spawn(
+          'nsenter',
+          ['-t', String(options.mountsOf), '-m', '-n', '--', process.execPath, ...args],
+          stdio,
+        );
+  const process_ = new SleepProxyProcess(child);
   await process_.event('started', 10_000);
   return process_;
 }
