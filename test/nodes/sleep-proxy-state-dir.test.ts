@@ -13,14 +13,9 @@ import { lanUnavailableReason, TestLan, toolUnavailableReason, type NodeChild } 
 import { startNodeChild } from '../support/lan/node-child';
 import { StateMount } from '../support/state-mount';
 import type * as NodeRed from './agents/sleep-proxy-node-agent';
-import { proxyFlow } from './proxy-lan-fixture';
+import { nextStatus, proxyFlow } from './proxy-lan-fixture';
 
 const AGENT = join(__dirname, 'agents', 'sleep-proxy-node-agent.js');
-
-interface Status {
-  fill?: string;
-  text?: string;
-}
 
 describe(
   'sleep proxy nodes with a read-only state directory',
@@ -53,30 +48,19 @@ describe(
       rmSync(stateDir, { recursive: true, force: true });
     });
 
-    async function nextStatus(pred: (s: Status) => boolean, timeoutMs: number): Promise<Status> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [from, status] = (await red.next('status', Math.max(1, deadline - Date.now()))) as [
-          string,
-          Status,
-        ];
-        if (from === 'sp' && pred(status)) return status;
-      }
-    }
-
     test('red status and a log line while read-only; green again once writable', async () => {
       mount.run('mount', ['-o', 'remount,ro', stateDir]);
       const logs: string[] = [];
       red.on('log', (_id: unknown, _level: unknown, text: unknown) => logs.push(String(text)));
       await red.call('load', proxyFlow({ interface: 'eth0', stateDir }));
-      const status = await nextStatus((s) => s.fill === 'red', 8000);
+      const status = await nextStatus(red, (s) => s.fill === 'red');
       assert.deepEqual(status, { fill: 'red', shape: 'dot', text: 'state directory read-only' });
       const logged = (re: RegExp) => logs.some((l) => re.test(l));
       for (let i = 0; i < 50 && !logged(/read-only/); i++) await new Promise((r) => setTimeout(r, 100));
       assert.ok(logged(/read-only file system.*registrations are not answered/i), logs.join('\n'));
 
       mount.run('mount', ['-o', 'remount,rw', stateDir]);
-      const green = await nextStatus((s) => s.fill === 'green', 8000);
+      const green = await nextStatus(red, (s) => s.fill === 'green');
       assert.equal(green.text, '0 sleeping');
       assert.match(mount.run('ls', [stateDir]), /registry-eth0\.journal/);
     });

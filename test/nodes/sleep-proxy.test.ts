@@ -28,6 +28,7 @@ import {
 import { nextMatching } from '../integration/agents/next-event';
 import type * as Client from '../integration/agents/registration-client-agent';
 import type * as NodeRed from './agents/sleep-proxy-node-agent';
+import { nextStatus as nextStatusOf } from './proxy-lan-fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const configNode = require('../../nodes/sleep-proxy-config');
@@ -244,16 +245,7 @@ describe('sleep proxy nodes on the test LAN', { skip: lanUnavailableReason() }, 
       if (from === id && msg.topic === topic) return msg;
     }
   }
-  async function nextStatus(pred: (s: Status) => boolean, timeoutMs = 8000): Promise<Status> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [from, status] = (await red.next('status', Math.max(1, deadline - Date.now()))) as [
-        string,
-        Status,
-      ];
-      if (from === 'sp' && pred(status)) return status;
-    }
-  }
+  const nextStatus = (pred: (s: Status) => boolean, timeoutMs = 8000) => nextStatusOf(red, pred, timeoutMs);
   async function register(): Promise<Buffer> {
     const client = await sleeper.runNode<typeof Client>(CLIENT);
     try {
