@@ -2,7 +2,9 @@
 // a unique reverse-mapping PTR for the host's IPv4 (the address to take over), its A record, and per
 // service a unique SRV and TXT plus the shared PTR that browsers follow. Host and instance names are
 // chosen per sleeper so that captures can tell the sleepers' packets apart.
+import { ipv6ToBytes } from '../../src/wire/address';
 import { DnsClass, type DnsRecord } from '../../src/wire/dns';
+import { reverseNameFor } from '../../src/wire/dns-name';
 import { DnsType } from '../../src/wire/dns-rdata';
 import { encodeRegistration } from '../../src/wire/sps-registration';
 
@@ -18,6 +20,8 @@ export interface SleeperSpec {
   /** Host label: the records are for `<host>.local`. */
   readonly host: string;
   readonly ipv4: string;
+  /** An IPv6 address to proxy too (its AAAA and ip6.arpa PTR). */
+  readonly ipv6?: string;
   readonly mac: string;
   readonly services: readonly SleeperService[];
   readonly id?: number;
@@ -47,6 +51,12 @@ export function sleeperRecords(spec: SleeperSpec): DnsRecord[] {
     record(reverseName(spec.ipv4), DnsType.PTR, { kind: 'name', target }, true),
     record(target, DnsType.A, { kind: 'a', address: spec.ipv4 }, true),
   ];
+  const v6 = spec.ipv6 === undefined ? undefined : ipv6ToBytes(spec.ipv6);
+  if (v6 && spec.ipv6)
+    records.push(
+      record(reverseNameFor(v6), DnsType.PTR, { kind: 'name', target }, true),
+      record(target, DnsType.AAAA, { kind: 'aaaa', address: spec.ipv6 }, true),
+    );
   for (const s of spec.services) {
     const fqdn = `${s.instance}.${s.type}.local`;
     records.push(
