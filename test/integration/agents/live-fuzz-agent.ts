@@ -8,7 +8,6 @@
 // sleeper go: a frame from its MAC or IP address, an ARP or NDP claim of its address, a SYN to its
 // service port, a registration of its address, anything carrying its MAC or host name. Everything
 // else goes out, well formed or not. queryA(), in a witness host: an mDNS query for a host's address.
-import { createSocket, type Socket } from 'node:dgram';
 import { openLink, dropAll } from '../../../src/io/link';
 import { macToBytes } from '../../../src/wire/address';
 import { DnsClass, parseDnsMessage } from '../../../src/wire/dns';
@@ -24,6 +23,7 @@ import { dnsShape, frameShape } from '../../fuzz/shape';
 import { mulberry32, type Random } from '../../support/prng';
 import { arpRequest, neighborSolicitation, tcpSegment, udpDatagram } from '../../unit/core/harness';
 import { mdnsQuery } from '../../unit/mdns/messages';
+import { bound, MDNS_GROUP } from './sps-client-agent';
 
 export interface Sleeper {
   readonly name: string;
@@ -56,19 +56,6 @@ export interface Sent {
 
 /** Inputs sent per 10 ms tick, by kind. */
 const PER_TICK = { frames: 6, registrations: 1, mdns: 2 };
-const MDNS_GROUP = '224.0.0.251';
-
-function bound(port: number): Promise<Socket> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, () => {
-      socket.off('error', reject);
-      socket.on('error', () => undefined); // ICMP errors of earlier sends: noise here
-      resolve(socket);
-    });
-  });
-}
 
 /** Frames a neighbour sends about the sleepers, from us, to the proxy (or the multicast they go to). */
 function frameSeeds(plan: Plan): Buffer[] {
@@ -142,7 +129,9 @@ export async function run(plan: Plan): Promise<Sent> {
   // a link socket that receives nothing: we only send
   const link = openLink('eth0', { filter: dropAll() });
   const registrar = await bound(0);
+  registrar.on('error', () => undefined); // ICMP errors of earlier sends: noise here
   const mdns = await bound(5353);
+  mdns.on('error', () => undefined);
   mdns.setMulticastInterface(plan.ownIpv4);
   const end = Date.now() + plan.seconds * 1000;
   try {
