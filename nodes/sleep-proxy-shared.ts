@@ -10,7 +10,8 @@ import type { HostDescription } from '../src/core/manual-registration';
 import type { HostRegistrationOutcome } from '../src/core/options';
 import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
 import type { StoreError, StoreErrorCode } from '../src/io/store';
-import { SleepProxyService, type SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
+import type { SleepProxyService, SleepProxyServiceOptions } from '../src/service/sleep-proxy-service';
+import { ProxySupervisor } from '../src/service/supervisor';
 
 export type ProxyEventMessage = ProxyEvent & { readonly interface: string };
 
@@ -79,35 +80,39 @@ function runningState(problem: StoreError | undefined): SharedState {
 }
 
 export class SharedProxy extends EventEmitter<SharedProxyEvents> {
-  private service: SleepProxyService | undefined;
   private current: SharedState = { kind: 'starting' };
   private readonly lastWakes = new Map<string, LastWake>();
-  private readonly started: Promise<void>;
+  private readonly supervisor: ProxySupervisor;
 
   constructor(
     readonly id: string,
     /** The proxy's name as the editor shows it. */
     readonly label: string,
     private readonly options: SleepProxyServiceOptions,
-    start: (o: SleepProxyServiceOptions) => Promise<SleepProxyService> = (o) => SleepProxyService.start(o),
+    start?: (o: SleepProxyServiceOptions) => Promise<SleepProxyService>,
   ) {
     super();
     runningProxies.set(id, this);
-    this.started = start(options).then(
-      (service) => {
-        if (this.current.kind === 'closed') return service.close();
-        this.service = service;
-        service.on('event', (e) => this.onEvent(e));
-        service.on('warning', (w) => this.emit('warning', w));
-        service.on('store', (problem) => this.setState(runningState(problem)));
-        this.setState(runningState(service.storeProblem));
-        return undefined;
-      },
-      (error: Error) => {
-        if (this.current.kind !== 'closed')
-          this.setState({ kind: 'failed', reason: failureReason(error, options.ifname), error });
-      },
-    );
+    // The supervisor restarts the service when the interface comes back or changes (supervisor.ts).
+    this.supervisor = new ProxySupervisor(options, start);
+    this.supervisor.on('event', (e) => this.onEvent(e));
+    this.supervisor.on('warning', (w) => this.emit('warning', w));
+    this.supervisor.on('store', (problem) => this.setState(runningState(problem)));
+    this.supervisor.on('state', (state) => {
+      if (state.kind === 'running') this.setState(runningState(state.service.storeProblem));
+      else if (state.kind === 'waiting')
+        this.setState({ kind: 'failed', reason: state.why, error: new Error(state.why) });
+      else if (state.kind === 'failed')
+        this.setState({
+          kind: 'failed',
+          reason: failureReason(state.error, options.ifname),
+          error: state.error,
+        });
+    });
+  }
+
+  private get service(): SleepProxyService | undefined {
+    return this.supervisor.service;
   }
 
   get ifname(): string {
@@ -120,7 +125,7 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
 
   /** Resolves once started or failed (never rejects). */
   ready(): Promise<void> {
-    return this.started;
+    return this.supervisor.ready();
   }
 
   list(): SleeperRow[] {
@@ -153,9 +158,7 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
     if (runningProxies.get(this.id) === this) runningProxies.delete(this.id);
     if (this.current.kind === 'closed') return;
     this.setState({ kind: 'closed' });
-    await this.started;
-    await this.service?.close();
-    this.service = undefined;
+    await this.supervisor.close();
     this.removeAllListeners();
   }
 
