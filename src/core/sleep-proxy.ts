@@ -672,7 +672,8 @@ export class SleepProxy {
   /**
    * Loads a snapshot into an empty engine: expired leases are dropped ('expired' event and a journal
    * delete, no wake: the lease ended while nobody was proxying), the rest are published and their
-   * addresses probed again from `now`.
+   * addresses probed again from `now`. Every value is checked first (restore.ts): what is unusable,
+   * already held or over a cap is dropped and counted in the report, never thrown.
    */
   restore(snapshot: ProxySnapshot, now: number): RestoreReport {
     const report = { restored: 0, expired: 0, droppedSleepers: 0, droppedRecords: 0 };

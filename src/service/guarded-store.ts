@@ -29,6 +29,11 @@ export class GuardedStore extends EventEmitter<GuardedStoreEvents> {
     private failure: StoreError | undefined,
     /** The engine's registry now: what a retry writes. */
     private readonly snapshot: () => ProxySnapshot,
+    /**
+     * When the files could not even be read at start, the engine began empty: the first store that
+     * opens hands its replay here, to be restored before the engine's registry is written over it.
+     */
+    private unread?: (replay: ProxySnapshot) => void,
   ) {
     super();
     if (failure) this.scheduleRetry();
@@ -78,6 +83,8 @@ export class GuardedStore extends EventEmitter<GuardedStoreEvents> {
     if (this.closed) return void (opened.ok && (await opened.store.close()));
     if (!opened.ok) return this.scheduleRetry();
     this.store = opened.store;
+    this.unread?.(opened.snapshot);
+    this.unread = undefined;
     try {
       await opened.store.compactNow(this.snapshot());
     } catch {

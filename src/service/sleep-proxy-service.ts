@@ -12,6 +12,7 @@ import { networkInterfaces, hostname } from 'node:os';
 import type { ProxyAction } from '../core/actions';
 import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
+import type { ProxySnapshot } from '../core/snapshot';
 import { type HostRegistrationOutcome, SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
 import type { HostDescription } from '../core/manual-registration';
 import type { WatchPolicy } from '../core/watch';
@@ -163,6 +164,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         stored.ok ? stored.store : undefined,
         stored.ok ? undefined : stored.error,
         () => engine.snapshot(),
+        stored.ok || stored.recovered ? undefined : (replay) => service.restoreLate(replay),
       );
       opened.push(store);
       const service = new SleepProxyService(
@@ -228,6 +230,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   /** The link socket's counters: how many frames the kernel filter let through to JavaScript. */
   linkStats(): LinkStats {
     return this.link.stats();
+  }
+
+  /** The registry of a state directory that was unreadable at start and can be read now. */
+  private restoreLate(replay: ProxySnapshot): void {
+    this.engine.restore(replay, Date.now());
+    this.pump();
   }
 
   /** Why the state directory cannot be written now (registrations go unanswered); undefined when fine. */
