@@ -86,6 +86,11 @@ describe(
         `store ${problem}`,
       );
     let mark = 0;
+    /** stderr is another pipe than the JSON lines: its warning may come a moment after the event. */
+    async function logged(re: RegExp): Promise<void> {
+      for (let i = 0; i < 50 && !re.test(proxy.stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(proxy.stderr, re);
+    }
     const sleeper = (name: string) => lan.host(name);
 
     before(async () => {
@@ -113,7 +118,7 @@ describe(
         [sleeper('alpha').mac],
       );
       await storeEvent('read-only');
-      assert.match(proxy.stderr, /read-only file system.*registrations are not answered/i);
+      await logged(/read-only file system.*registrations are not answered/i);
 
       assert.equal(await register(sleeper('bravo')), false, 'silence while read-only');
       assert.deepEqual(await held(), [sleeper('alpha').mac], 'the unanswered sleeper is not proxied');
@@ -133,7 +138,7 @@ describe(
       mount.run('sh', ['-c', `dd if=/dev/zero of=${stateDir}/filler bs=4k 2>/dev/null; true`]);
       assert.equal(await register(sleeper('charlie'), 40), false, 'silence while full');
       await storeEvent('full');
-      assert.match(proxy.stderr, /no space left on device.*registrations are not answered/i);
+      await logged(/no space left on device.*registrations are not answered/i);
       assert.equal(await register(sleeper('charlie')), false, 'still silence');
       assert.deepEqual(await held(), [sleeper('alpha').mac, sleeper('bravo').mac].sort());
 
