@@ -5,7 +5,7 @@
 // netlink sockets, the addon would need a second receive path for them, and a change noticed within
 // a second or two is soon enough for a sleep proxy (a sleeper's clients retry for much longer).
 import { networkInterfaces } from 'node:os';
-import { interfaceInfo } from '../io/link';
+import { interfaceInfo, LinkInterfaceError } from '../io/link';
 
 export type InterfaceState =
   /** `why`: short, for a status dot ("no interface eth0", "eth0 is down"). */
@@ -20,8 +20,10 @@ export function interfaceState(ifname: string): InterfaceState {
   let info: ReturnType<typeof interfaceInfo>;
   try {
     info = interfaceInfo(ifname);
-  } catch {
-    return { usable: false, why: `no interface ${ifname}` };
+  } catch (error) {
+    if (error instanceof LinkInterfaceError) return { usable: false, why: `no interface ${ifname}` };
+    // not the interface's fault (the link addon missing...): let a start try, and fail with the reason
+    return { usable: true, signature: 'unreadable' };
   }
   if (!info.up || !info.running) return { usable: false, why: `${ifname} is down` };
   const addresses = (networkInterfaces()[ifname] ?? [])
