@@ -168,7 +168,8 @@ export = function register(RED: NodeAPI): void {
       member.on('state', (state) => {
         const ifname = member.ifname;
         if (state.kind === 'failed') node.error(`sleep proxy on ${ifname}: ${state.error.message}`);
-        if (state.kind === 'running') node.log(`sleep proxy running on ${ifname}, state in ${stateDir}`);
+        if (state.kind === 'running' && !state.problem)
+          node.log(`sleep proxy running on ${ifname}, state in ${stateDir}`);
       });
     publishChanges(RED, proxy);
     const unregister = registerSleeperSource({

@@ -69,7 +69,15 @@ export class ProxyGroup extends EventEmitter<SharedProxyEvents> {
     const states = this.members.map((m) => m.state);
     if (this.closed || states.every((s) => s.kind === 'closed')) return { kind: 'closed' };
     if (states.some((s) => s.kind === 'starting')) return { kind: 'starting' };
-    if (states.some((s) => s.kind === 'running')) return { kind: 'running' };
+    if (states.some((s) => s.kind === 'running')) {
+      // A state directory that cannot be written (registrations unanswered) shows, per interface.
+      const problems = this.members.flatMap((m) =>
+        m.state.kind === 'running' && m.state.problem
+          ? [this.several ? `${m.ifname}: ${m.state.problem}` : m.state.problem]
+          : [],
+      );
+      return problems.length > 0 ? { kind: 'running', problem: problems.join('; ') } : { kind: 'running' };
+    }
     const error = states.find((s) => s.kind === 'failed')?.error ?? new Error('closed');
     return { kind: 'failed', reason: this.failureText(), error };
   }

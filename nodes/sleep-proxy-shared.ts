@@ -8,17 +8,20 @@ import type { ProxyEvent, SleeperView, WakeReason } from '../src/core/events';
 import type { HostDescription } from '../src/core/manual-registration';
 import type { HostRegistrationOutcome } from '../src/core/options';
 import { LinkInterfaceError, LinkPermissionError, LinkUnavailableError } from '../src/io/link';
-import {
-  type CloseOptions,
+import type { StoreError, StoreErrorCode } from '../src/io/store';
+import type {
+  CloseOptions,
   SleepProxyService,
-  type SleepProxyServiceOptions,
+  SleepProxyServiceOptions,
 } from '../src/service/sleep-proxy-service';
+import { ProxySupervisor } from '../src/service/supervisor';
 
 export type ProxyEventMessage = ProxyEvent & { readonly interface: string };
 
 export type SharedState =
   | { readonly kind: 'starting' }
-  | { readonly kind: 'running' }
+  /** `problem`: running, but registrations go unanswered (the state directory cannot be written). */
+  | { readonly kind: 'running'; readonly problem?: string }
   | { readonly kind: 'failed'; readonly reason: string; readonly error: Error }
   | { readonly kind: 'closed' };
 
@@ -66,33 +69,49 @@ export function failureReason(error: unknown, ifname: string): string {
   return part === 'interface' ? `no interface ${ifname}` : part ? `${part}: ${text}` : text;
 }
 
+const STORE_PROBLEMS: Readonly<Record<StoreErrorCode, string>> = {
+  'read-only': 'state directory read-only',
+  full: 'state directory full',
+  permission: 'state directory not writable',
+  io: 'state directory failing',
+  closed: 'state directory failing',
+  busy: 'state directory in use by another proxy',
+};
+
+function runningState(problem: StoreError | undefined): SharedState {
+  return problem ? { kind: 'running', problem: STORE_PROBLEMS[problem.code] } : { kind: 'running' };
+}
+
 export class SharedProxy extends EventEmitter<SharedProxyEvents> {
-  private service: SleepProxyService | undefined;
   private current: SharedState = { kind: 'starting' };
   private readonly lastWakes = new Map<string, LastWake>();
-  /** How close() was asked to close, for a service that finishes starting afterwards. */
-  private closeOptions: CloseOptions = {};
-  private readonly started: Promise<void>;
+  private readonly supervisor: ProxySupervisor;
 
   constructor(
     private readonly options: SleepProxyServiceOptions,
-    start: (o: SleepProxyServiceOptions) => Promise<SleepProxyService> = (o) => SleepProxyService.start(o),
+    start?: (o: SleepProxyServiceOptions) => Promise<SleepProxyService>,
   ) {
     super();
-    this.started = start(options).then(
-      (service) => {
-        if (this.current.kind === 'closed') return service.close(this.closeOptions);
-        this.service = service;
-        service.on('event', (e) => this.onEvent(e));
-        service.on('warning', (w) => this.emit('warning', w));
-        this.setState({ kind: 'running' });
-        return undefined;
-      },
-      (error: Error) => {
-        if (this.current.kind !== 'closed')
-          this.setState({ kind: 'failed', reason: failureReason(error, options.ifname), error });
-      },
-    );
+    // The supervisor restarts the service when the interface comes back or changes (supervisor.ts).
+    this.supervisor = new ProxySupervisor(options, start);
+    this.supervisor.on('event', (e) => this.onEvent(e));
+    this.supervisor.on('warning', (w) => this.emit('warning', w));
+    this.supervisor.on('store', (problem) => this.setState(runningState(problem)));
+    this.supervisor.on('state', (state) => {
+      if (state.kind === 'running') this.setState(runningState(state.service.storeProblem));
+      else if (state.kind === 'waiting')
+        this.setState({ kind: 'failed', reason: state.why, error: new Error(state.why) });
+      else if (state.kind === 'failed')
+        this.setState({
+          kind: 'failed',
+          reason: failureReason(state.error, options.ifname),
+          error: state.error,
+        });
+    });
+  }
+
+  private get service(): SleepProxyService | undefined {
+    return this.supervisor.service;
   }
 
   get ifname(): string {
@@ -105,7 +124,7 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
 
   /** Resolves once started or failed (never rejects). */
   ready(): Promise<void> {
-    return this.started;
+    return this.supervisor.ready();
   }
 
   list(): SleeperRow[] {
@@ -136,11 +155,8 @@ export class SharedProxy extends EventEmitter<SharedProxyEvents> {
   /** Closes the service (after its start, if still starting): the journal keeps the sleepers unless handing over. */
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.current.kind === 'closed') return;
-    this.closeOptions = options;
     this.setState({ kind: 'closed' });
-    await this.started;
-    await this.service?.close(options);
-    this.service = undefined;
+    await this.supervisor.close(options);
     this.removeAllListeners();
   }
 

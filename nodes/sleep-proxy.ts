@@ -7,7 +7,8 @@
 // on msg.payload.interface or the interface whose subnet holds it). A command that cannot be carried out
 // ends in done(err), so a Catch node sees it. Status: green "n sleeping" (summed over interfaces, with
 // their count when several), yellow while a sleeper is being woken or while one interface failed (which,
-// and why), red with the reason when the proxy cannot run on any.
+// and why), red with the reason when the proxy cannot run on any or cannot store registrations (it
+// then leaves them unanswered).
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { ProxyEventType } from '../src/core/events';
 import { describeHost } from '../src/core/manual-registration';
@@ -61,6 +62,7 @@ export = function register(RED: NodeAPI): void {
       if (state.kind === 'failed') node.status({ fill: 'red', shape: 'ring', text: state.reason });
       else if (state.kind === 'starting') node.status({ fill: 'grey', shape: 'ring', text: 'starting' });
       else if (state.kind === 'closed') node.status({});
+      else if (state.problem) node.status({ fill: 'red', shape: 'dot', text: state.problem });
       else {
         const sleepers = proxy.list();
         const waking = sleepers.filter((s) => s.state === 'waking').length;

@@ -48,7 +48,8 @@ import {
   type RegistrationRefusal,
 } from './registration-policy';
 import { isAddressRecord, recordKey, Registry, Sleeper } from './registry';
-import { type ProxySnapshot, SNAPSHOT_VERSION, sleeperFromSnapshot, sleeperSnapshot } from './snapshot';
+import { type ProxySnapshot, SNAPSHOT_VERSION, sleeperSnapshot } from './snapshot';
+import { fitsCaps, type RestoreReport, sleeperFromSnapshot } from './restore';
 import { AddressClaim, handBackFrame, probeFrame, takeoverFrame } from './takeover';
 import { DEFAULT_WATCH_POLICY, HostWatch, type WatchPolicy } from './watch';
 import { tcpWakeReason, udpWakeReason, wakeRoundActions, WakeSchedule } from './wake';
@@ -770,6 +771,11 @@ export class SleepProxy {
     }
   }
 
+  /** Whether the engine holds a sleeper with this host MAC. */
+  holds(hostMac: string): boolean {
+    return this.registry.get(hostMac) !== undefined;
+  }
+
   list(_now = 0): SleeperView[] {
     return [...this.registry.sleepers.values()].map((s) => s.view(this.ifname));
   }
@@ -783,16 +789,27 @@ export class SleepProxy {
   /**
    * Loads a snapshot into an empty engine: expired leases are dropped ('expired' event and a journal
    * delete, no wake: the lease ended while nobody was proxying), the rest are published and their
-   * addresses probed again from `now`.
+   * addresses probed again from `now`. Every value is checked first (restore.ts): what is unusable,
+   * already held or over a cap is dropped and counted in the report, never thrown.
    */
-  restore(snapshot: ProxySnapshot, now: number): void {
-    if (snapshot?.version !== SNAPSHOT_VERSION || !Array.isArray(snapshot.sleepers)) return;
+  restore(snapshot: ProxySnapshot, now: number): RestoreReport {
+    const report = { restored: 0, expired: 0, droppedSleepers: 0, droppedRecords: 0 };
+    if (snapshot?.version !== SNAPSHOT_VERSION || !Array.isArray(snapshot.sleepers)) return report;
     for (const snap of snapshot.sleepers) {
-      const s = sleeperFromSnapshot(snap);
-      if (!s || this.registry.get(s.key)) continue;
+      const { sleeper: s, droppedRecords } = sleeperFromSnapshot(snap, {
+        ownMac: this.mac,
+        limits: this.limits,
+        now,
+      });
+      report.droppedRecords += droppedRecords;
+      if (!s || this.registry.get(s.key) || !fitsCaps(this.registry, s, this.limits)) {
+        report.droppedSleepers++;
+        continue;
+      }
       if (leaseExpired(s.leaseEnd, now)) {
         this.actions.push({ type: 'persist', entry: { op: 'delete', key: s.key } });
         this.emit('expired', s);
+        report.expired++;
         continue;
       }
       this.registry.add(s);
@@ -800,8 +817,10 @@ export class SleepProxy {
       s.refreshKeepalives(now);
       this.syncClaims(s, now);
       this.publish(s);
+      report.restored++;
     }
     this.updateCapture();
+    return report;
   }
 }
 

@@ -9,13 +9,16 @@
 // registers with another proxy (as Apple's SPS does when switched off); with --keep-on-exit the
 // registry stays in the state directory instead, for the next start (a systemd restart). The
 // registration policy and caps are flags, the same for every interface (README "Security model"); a
-// bad value exits with the usage.
+// bad value exits with the usage. Each interface is supervised (supervisor.ts): when it goes down or
+// away the command prints {"event":"waiting","why":...} and, once it is back, "started" again; when the
+// state directory cannot be written it prints {"event":"store","problem":...} (null once it can again).
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { SleeperView } from '../core/events';
 import { parseAllowList } from './allow-list';
 import { policySettings } from './policy-settings';
-import { DEFAULT_REGISTRATION_PORT, SleepProxyService } from './sleep-proxy-service';
+import { DEFAULT_REGISTRATION_PORT, type SleepProxyService } from './sleep-proxy-service';
+import { ProxySupervisor, type SupervisorState } from './supervisor';
 
 const USAGE = `usage: sleep-proxy --interface IFNAME [--interface IFNAME...] [--state-dir DIR] [--port ${DEFAULT_REGISTRATION_PORT}] [--name NAME] [--keep-on-exit]
   registration policy (defaults in brackets):
@@ -86,8 +89,8 @@ async function main(): Promise<void> {
     process.exit(values.help ? 0 : 2);
   }
   const { limits, policy } = settings;
-  const start = (ifname: string) =>
-    SleepProxyService.start({
+  const supervise = (ifname: string) =>
+    new ProxySupervisor({
       ifname,
       stateDir: values['state-dir'] ?? '.',
       port,
@@ -96,46 +99,60 @@ async function main(): Promise<void> {
       policy,
       allow: allow.allow,
     });
-  const handOver = !values['keep-on-exit'];
-  if (ifnames.length === 1)
-    await start(ifnames[0]).then((s) => run(handOver, s)); // a lone failure ends the command (main's catch)
-  else {
-    const started = await Promise.allSettled(ifnames.map(start));
-    started.forEach((s, i) => {
-      if (s.status === 'rejected') print(failure(s.reason as Error, ifnames[i]), process.stderr);
-    });
-    const services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    if (services.length === 0) process.exit(1);
-    run(handOver, ...services);
-  }
+  const supervisors = ifnames.map((ifname) => {
+    const supervisor = supervise(ifname);
+    report(supervisor, ifname);
+    return supervisor;
+  });
+  await Promise.all(supervisors.map((s) => s.ready()));
+  const failed = supervisors.flatMap((s, i) =>
+    s.state.kind === 'failed' ? [[s.state.error, ifnames[i]] as const] : [],
+  );
+  // a lone interface that cannot start ends the command (main's catch); of several, the others run
+  if (ifnames.length === 1 && failed.length === 1) throw failed[0][0];
+  for (const [error, ifname] of failed) print(failure(error, ifname), process.stderr);
+  if (failed.length === ifnames.length) process.exit(1);
+  run(!values['keep-on-exit'], supervisors);
 }
 
-function run(handOver: boolean, ...services: SleepProxyService[]): void {
-  for (const service of services) {
-    service.on('event', (event) => print({ event: event.type, ...event }));
-    service.on('warning', (message) =>
-      print({ warning: message, interface: service.ifname }, process.stderr),
-    );
-    print({ event: 'started', interface: service.ifname, port: service.port, sleepers: service.list() });
-  }
+/** Prints what a supervised interface does: events, warnings, (re)starts, waits and store problems. */
+function report(supervisor: ProxySupervisor, ifname: string): void {
+  supervisor.on('event', (event) => print({ event: event.type, ...event }));
+  supervisor.on('warning', (message) => print({ warning: message, interface: ifname }, process.stderr));
+  // The state directory cannot be written (registrations go unanswered: `problem` says why), or can again.
+  supervisor.on('store', (problem) =>
+    print({ event: 'store', interface: ifname, problem: problem?.code ?? null }),
+  );
+  supervisor.on('state', (state: SupervisorState) => {
+    if (state.kind === 'running') {
+      const { service } = state;
+      print({ event: 'started', interface: service.ifname, port: service.port, sleepers: service.list() });
+    } else if (state.kind === 'waiting') print({ event: 'waiting', interface: ifname, why: state.why });
+  });
+}
+
+function run(handOver: boolean, supervisors: readonly ProxySupervisor[]): void {
+  const services = (): SleepProxyService[] => supervisors.flatMap((s) => s.service ?? []);
   const all = (act: (s: SleepProxyService) => SleeperView | undefined) =>
-    services.flatMap((s) => act(s) ?? []);
+    services().flatMap((s) => act(s) ?? []);
 
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
     const [command, target] = line.trim().split(/\s+/, 2);
-    if (command === 'list') print({ event: 'list', sleepers: services.flatMap((s) => s.list()) });
+    if (!command) return;
+    if (services().length === 0) print({ warning: `not running (${command})` }, process.stderr);
+    else if (command === 'list') print({ event: 'list', sleepers: services().flatMap((s) => s.list()) });
     else if (command === 'counters')
-      for (const s of services) print({ event: 'counters', interface: s.ifname, counters: s.counters() });
+      for (const s of services()) print({ event: 'counters', interface: s.ifname, counters: s.counters() });
     else if ((command === 'wake' || command === 'release') && target) {
       const sleepers = all((s) => (command === 'wake' ? s.wake(target) : s.release(target)));
       if (sleepers.length === 0) print({ warning: `no sleeper ${target}` }, process.stderr);
-    } else if (command) print({ warning: `unknown command: ${line}` }, process.stderr);
+    } else print({ warning: `unknown command: ${line}` }, process.stderr);
   });
 
   const stop = (): void => {
     commands.close();
-    Promise.all(services.map((s) => s.close({ handOver }))).then(
+    Promise.all(supervisors.map((s) => s.close({ handOver }))).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -5,7 +5,8 @@
 // configured on one interface) is refused, so two engines never write the same journal.
 import { resolve } from 'node:path';
 import type { JournalEntry } from '../core/actions';
-import { SNAPSHOT_VERSION, type ProxySnapshot, type SleeperSnapshot } from '../core/snapshot';
+import { replayRegistry } from '../core/journal-replay';
+import type { ProxySnapshot } from '../core/snapshot';
 import { Journal, type JournalDamage, StoreError } from '../io/store';
 
 /** Compact once this many entries piled up since the last snapshot. */
@@ -18,15 +19,22 @@ export type RegistryStoreOpen =
       readonly ok: true;
       readonly store: RegistryStore;
       readonly snapshot: ProxySnapshot;
+      /** Entries of the wrong shape, skipped (journal-replay.ts). */
+      readonly dropped: number;
       readonly damage: JournalDamage[];
     }
-  | { readonly ok: false; readonly error: StoreError };
+  | {
+      readonly ok: false;
+      readonly error: StoreError;
+      /** What could still be read, when only writing failed (a read-only or foreign directory). */
+      readonly recovered?: { readonly snapshot: ProxySnapshot; readonly dropped: number };
+    };
 
 export class RegistryStore {
   private sinceCompaction: number;
 
   private constructor(
-    private readonly journal: Journal<JournalEntry, ProxySnapshot>,
+    private readonly journal: Journal<unknown, unknown>,
     entries: number,
     private readonly path: string,
   ) {
@@ -41,21 +49,21 @@ export class RegistryStore {
       return { ok: false, error: new StoreError('busy', text, undefined, path) };
     }
     held.add(path); // before the first await: two opens at once cannot both pass
-    const opened = await Journal.open<JournalEntry, ProxySnapshot>(dir, { name });
+    // what the files decode to is checked, not trusted: unknown, not the types written
+    const opened = await Journal.open<unknown, unknown>(dir, { name });
     if (!opened.ok) {
       held.delete(path);
-      return { ok: false, error: opened.error };
+      const { error, recovered } = opened;
+      return recovered
+        ? { ok: false, error, recovered: replayRegistry(recovered.snapshot, recovered.entries) }
+        : { ok: false, error };
     }
-    const sleepers = new Map<string, SleeperSnapshot>();
-    for (const s of opened.snapshot?.sleepers ?? []) sleepers.set(s.hostMac, s);
-    for (const entry of opened.entries) {
-      if (entry.op === 'put') sleepers.set(entry.sleeper.hostMac, entry.sleeper);
-      else sleepers.delete(entry.key);
-    }
+    const replay = replayRegistry(opened.snapshot, opened.entries);
     return {
       ok: true,
       store: new RegistryStore(opened.journal, opened.entries.length, path),
-      snapshot: { version: SNAPSHOT_VERSION, sleepers: [...sleepers.values()] },
+      snapshot: replay.snapshot,
+      dropped: replay.dropped,
       damage: opened.damage,
     };
   }
@@ -68,9 +76,13 @@ export class RegistryStore {
 
   /** Compacts when the journal has grown; `snapshot` is taken only then. */
   async maybeCompact(snapshot: () => ProxySnapshot): Promise<void> {
-    if (this.sinceCompaction < COMPACT_AFTER) return;
+    if (this.sinceCompaction >= COMPACT_AFTER) await this.compactNow(snapshot());
+  }
+
+  /** Makes `snapshot` the whole registry on disk. */
+  async compactNow(snapshot: ProxySnapshot): Promise<void> {
     this.sinceCompaction = 0;
-    await this.journal.compact(snapshot());
+    await this.journal.compact(snapshot);
   }
 
   async close(): Promise<void> {

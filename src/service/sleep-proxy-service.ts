@@ -12,6 +12,7 @@ import { networkInterfaces, hostname } from 'node:os';
 import type { ProxyAction } from '../core/actions';
 import type { ProxyEvent, RefusedEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
+import type { ProxySnapshot } from '../core/snapshot';
 import {
   type HostRegistrationOutcome,
   type ProxyCounters,
@@ -37,9 +38,12 @@ import { openRegistrationSocket, type RegistrationSocket } from '../io/registrat
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
+import { parseRegistration } from '../wire/sps-registration';
 import type { AllowList } from './allow-list';
 import { captureMatchers, unicastMdns } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
+import { StoreError, type JournalDamage } from '../io/store';
+import { GuardedStore } from './guarded-store';
 import { RegistryStore } from './registry-store';
 
 /** The registration port we advertise in the SRV record (Apple picks an ephemeral one; any works). */
@@ -87,13 +91,15 @@ export interface CloseOptions {
 export interface ServiceEvents {
   event: [event: ProxyEvent & { readonly interface: string }];
   warning: [message: string];
+  /** The state directory cannot be written (registrations go unanswered), or can again (undefined). */
+  store: [problem: StoreError | undefined];
 }
 
 /** A start failure the owner shows as a red status: which part could not start, and why. */
 export class ServiceStartError extends Error {
   override name = 'ServiceStartError';
   constructor(
-    readonly part: 'link' | 'store' | 'registration' | 'mdns' | 'interface',
+    readonly part: 'link' | 'registration' | 'mdns' | 'interface',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -108,12 +114,15 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private blackholeWarned = false;
   private forwarding = false;
   private readonly refusedSources = new Set<string>();
+  private startNotes: NodeJS.Immediate | undefined;
+  /** Registrations not answered because the state directory could not be written. */
+  private unstored = 0;
 
   private constructor(
     readonly ifname: string,
     private readonly engine: SleepProxy,
     private readonly responder: MdnsResponder,
-    private readonly store: RegistryStore,
+    private readonly store: GuardedStore,
     private readonly link: LinkSocket,
     private readonly mdns: MdnsSocket,
     private readonly routes: BlackholeRoutes,
@@ -146,10 +155,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       const ipv6LinkLocal = addresses.find(
         (a) => a.family === 'IPv6' && a.address.startsWith('fe80:'),
       )?.address;
+      // A state directory we cannot write does not stop the proxy: it serves what it could read and
+      // refuses registrations until the directory is writable again (guarded-store.ts).
       const stored = await RegistryStore.open(options.stateDir, ifname);
-      if (!stored.ok)
-        throw new ServiceStartError('store', `state directory ${options.stateDir}: ${stored.error.message}`);
-      opened.push(stored.store);
+      if (stored.ok) opened.push(stored.store);
+      const replay = stored.ok ? stored : (stored.recovered ?? { snapshot: undefined, dropped: 0 });
       const own = [ipv4, ipv6LinkLocal].filter((a): a is string => a !== undefined);
       const link = await step('link', () =>
         openLink(ifname, { filter: compileFilter(captureMatchers(undefined, own)) }),
@@ -175,11 +185,20 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       });
       const routes = new BlackholeRoutes();
       opened.push(routes);
+      const store = new GuardedStore(
+        options.stateDir,
+        ifname,
+        stored.ok ? stored.store : undefined,
+        stored.ok ? undefined : stored.error,
+        () => engine.snapshot(),
+        stored.ok || stored.recovered ? undefined : (replay) => service.restoreLate(replay),
+      );
+      opened.push(store);
       const service = new SleepProxyService(
         ifname,
         engine,
         new MdnsResponder({ random: Math.random }),
-        stored.store,
+        store,
         link,
         mdns,
         routes,
@@ -193,7 +212,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         kernel.ok && (kernel.value.blackholesNeeded.ipv4 || kernel.value.blackholesNeeded.ipv6);
       if (service.forwarding) await routes.flushStale(); // what a killed run of ours left behind
       service.wire();
-      engine.restore(stored.snapshot, Date.now());
+      const restored = replay.snapshot ? engine.restore(replay.snapshot, Date.now()) : undefined;
+      const notes = startNotes(options.stateDir, store.problem, stored.ok ? stored.damage : [], {
+        dropped: replay.dropped + (restored?.droppedSleepers ?? 0),
+        droppedRecords: restored?.droppedRecords ?? 0,
+      });
       if (options.watch?.hosts.length)
         engine.watch(options.watch.hosts, options.watch.policy ?? {}, Date.now());
       const registration = await step('registration', () =>
@@ -221,6 +244,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         Date.now(),
       );
       service.pump();
+      // after start() resolved, once its caller had the chance to listen
+      service.startNotes = setImmediate(() => {
+        for (const note of notes) service.warn(note);
+        if (store.problem) service.emit('store', store.problem);
+      });
       return service;
     } catch (error) {
       await Promise.all(opened.map((r) => r.close()));
@@ -241,6 +269,17 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   /** The engine's drop and refusal counters (a copy). */
   counters(): ProxyCounters {
     return structuredClone(this.engine.counters);
+  }
+
+  /** The registry of a state directory that was unreadable at start and can be read now. */
+  private restoreLate(replay: ProxySnapshot): void {
+    this.engine.restore(replay, Date.now());
+    this.pump();
+  }
+
+  /** Why the state directory cannot be written now (registrations go unanswered); undefined when fine. */
+  get storeProblem(): StoreError | undefined {
+    return this.store.problem;
   }
 
   get port(): number {
@@ -284,6 +323,7 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       this.engine.handOver(Date.now());
       await this.flush().catch(() => undefined); // flush() warned already
     }
+    clearImmediate(this.startNotes);
     this.responder.withdraw(OWN_GROUP, { goodbye: true }, Date.now());
     await Promise.all(this.responder.drainOutgoing().map((o) => this.mdns.send(o.data, o.to)));
     this.link.close();
@@ -300,6 +340,12 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       this.pump();
     });
     this.link.on('error', (error) => this.warn(`link ${this.ifname}: ${error.message}`));
+    this.store.on('state', (problem) => {
+      if (problem)
+        this.warn(`${problem.message}: registrations are not answered until the state directory is writable`);
+      else this.warn(`state directory writable again (${this.unstored} registrations went unanswered)`);
+      this.emit('store', problem);
+    });
     this.mdns.on('packet', (data, from) => {
       this.onMdns(data, from);
       this.pump();
@@ -318,6 +364,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
     from: { address: string; port: number },
     reply: (b: Buffer) => void,
   ): void {
+    // Not durable, not answered: silence, so the client registers with another proxy.
+    if (this.store.problem) return void this.unstored++;
+    const parsed = parseRegistration(data);
+    const hostMac = parsed.ok ? parsed.value.owner.hostMac : undefined;
+    const known = hostMac !== undefined && this.engine.holds(hostMac);
     const outcome = this.engine.handleRegistration(data, from, Date.now());
     const persisted = this.pump();
     if (!outcome.reply) return;
@@ -326,7 +377,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       () => {
         if (!this.closed) reply(answer);
       },
-      (error: Error) => this.warn(`registration from ${from.address} not answered: ${error.message}`),
+      () => {
+        this.unstored++;
+        // the client will look elsewhere: a new sleeper we could not store is not ours to proxy
+        if (!known && hostMac && outcome.accepted && !this.closed) this.release(hostMac);
+      },
     );
   }
 
@@ -366,8 +421,11 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       this.emit('event', { ...event, interface: this.ifname });
     }
     this.responder.drainEvents();
-    const done = Promise.all(writes).then(() => this.store.maybeCompact(() => this.engine.snapshot()));
-    done.catch((error: Error) => this.warn(`state directory: ${error.message}`));
+    const done = Promise.all(writes).then(() => undefined);
+    // a StoreError turned the store failing, which said so once ('store' event)
+    done.catch((error: Error) => {
+      if (!(error instanceof StoreError)) this.warn(`state directory: ${error.message}`);
+    });
     return done;
   }
 
@@ -484,4 +542,24 @@ function startAnswerer(ifname: string): { answerer?: NeighbourAnswerer; error?: 
 
 function isClosable(value: unknown): value is { close(): unknown } {
   return typeof (value as { close?: unknown } | undefined)?.close === 'function';
+}
+
+/** What a start has to say about the state directory: damage found, entries dropped, a write problem. */
+function startNotes(
+  dir: string,
+  problem: StoreError | undefined,
+  damage: readonly JournalDamage[],
+  dropped: { dropped: number; droppedRecords: number },
+): string[] {
+  const notes = damage.map(
+    (d) =>
+      `state directory ${dir}: ${d.kind} ${d.file} from byte ${d.offset} (${d.bytes} bytes) dropped${d.savedAs ? `, saved as ${d.savedAs}` : ''}`,
+  );
+  if (dropped.dropped + dropped.droppedRecords > 0)
+    notes.push(
+      `state directory ${dir}: ${dropped.dropped} unreadable sleepers or entries and ${dropped.droppedRecords} records dropped`,
+    );
+  if (problem)
+    notes.push(`${problem.message}: registrations are not answered until the state directory is writable`);
+  return notes;
 }

@@ -26,7 +26,7 @@ import { dnsShape, frameShape, meshShape, noShape } from './shape';
 const TIMER_STEPS_MAX = 10_000;
 
 /** The timers due by `now`, in order, as the service's loop runs them; a timer that never advances fails. */
-function runTimers(
+export function runTimers(
   engine: { nextTimer(): number | undefined; handleTimer(t: number): void },
   now: number,
 ): void {
@@ -41,7 +41,7 @@ function runTimers(
 
 // --- SleepProxy
 
-const LIMITS = { maxRecords: 48, maxAddresses: 4, maxLeaseSeconds: 86_400, maxTtl: 4500 };
+export const LIMITS = { maxRecords: 48, maxAddresses: 4, maxLeaseSeconds: 86_400, maxTtl: 4500 };
 const SOURCES = [FROM.address, '10.77.0.99', 'fe80::1%eth0', '0.0.0.0', '2001:db8::7'];
 
 function checkAction(a: ProxyAction): void {
@@ -68,7 +68,7 @@ function checkAction(a: ProxyAction): void {
 }
 
 /** What the service would hold for the engine: joined groups, blackhole routes, the capture set. */
-interface Held {
+export interface Held {
   readonly groups: Set<string>;
   readonly blackholes: Set<string>;
   capture?: CaptureSet;
@@ -86,10 +86,15 @@ function track(held: Held, a: ProxyAction): void {
   } else if (a.type === 'capture') held.capture = a.set;
 }
 
-function checkProxy(proxy: SleepProxy, held: Held): string {
+export function checkProxy(
+  proxy: SleepProxy,
+  held: Held,
+  onAction: (a: ProxyAction) => void = () => undefined,
+): string {
   for (const action of proxy.drainActions()) {
     checkAction(action);
     track(held, action);
+    onAction(action);
   }
   check(held.groups.size <= LIMITS.maxAddresses, `${held.groups.size} multicast groups joined`);
   const events = proxy.drainEvents().map((e) => e.type);

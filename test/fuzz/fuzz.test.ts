@@ -23,6 +23,7 @@ const CASES: Readonly<Record<string, number>> = {
   'sleep-proxy': 1000,
   'mdns-responder': 1200,
   'relay-core': 1500,
+  restore: 400,
 };
 
 describe('fuzz (short run)', () => {

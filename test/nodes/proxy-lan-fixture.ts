@@ -22,6 +22,26 @@ export interface Msg {
   error?: { message: string };
 }
 
+export interface Status {
+  fill?: string;
+  shape?: string;
+  text?: string;
+}
+
+/** The next status of node `id` (default the flow's `sp`) that `pred` accepts. */
+export async function nextStatus(
+  red: NodeChild<typeof NodeRed>,
+  pred: (s: Status) => boolean,
+  timeoutMs = 8000,
+  id = 'sp',
+): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [from, status] = (await red.next('status', Math.max(1, deadline - Date.now()))) as [string, Status];
+    if (from === id && pred(status)) return status;
+  }
+}
+
 export function proxyFlow(config: Record<string, unknown>): Record<string, unknown>[] {
   return [
     { id: 'f1', type: 'tab' },

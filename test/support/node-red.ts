@@ -24,7 +24,8 @@ export async function stopServer(): Promise<void> {
 
 /**
  * For agents that run a flow inside a LAN host: reports every 'helper' node's messages as
- * ('message', id, msg) and every node's status as ('status', id, status) through `emit`.
+ * ('message', id, msg), every node's status as ('status', id, status) and its log lines as
+ * ('log', id, level, text) through `emit`.
  */
 export function forwardNodeEvents(
   flow: readonly Record<string, unknown>[],
@@ -35,5 +36,7 @@ export function forwardNodeEvents(
     if (!node) continue;
     if (n.type === 'helper') node.on('input', (msg: object) => emit('message', n.id, msg));
     node.on('call:status', (call: { args: unknown[] }) => emit('status', n.id, call.args[0]));
+    for (const level of ['log', 'warn', 'error'])
+      node.on(`call:${level}`, (call: { args: unknown[] }) => emit('log', n.id, level, String(call.args[0])));
   }
 }

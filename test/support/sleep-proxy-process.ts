@@ -1,6 +1,6 @@
 // The `sleep-proxy` command as a black box inside a test LAN host: started with a state directory,
 // its JSON lines collected, awaited by event name.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NsEndpoint } from './lan';
@@ -22,6 +22,11 @@ export interface SleepProxyStart {
   readonly prefix?: readonly string[];
   /** --keep-on-exit: SIGTERM keeps the registrations for the next start instead of handing over. */
   readonly keepOnExit?: boolean;
+  /**
+   * Run in the mount (and network) namespace of this process, e.g. one holding a tmpfs state
+   * directory that the test can remount or fill between runs (see StateMount).
+   */
+  readonly mountsOf?: number;
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -83,9 +88,16 @@ export async function startSleepProxy(
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy', ...(options.args ?? []));
   if (options.keepOnExit) args.push('--keep-on-exit');
   const [command, ...before] = [...(options.prefix ?? []), process.execPath];
-  const process_ = new SleepProxyProcess(
-    host.spawn(command, [...before, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
-  );
+  const stdio: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe'] };
+  const child =
+    options.mountsOf === undefined
+      ? host.spawn(command, [...before, ...args], stdio)
+      : spawn(
+          'nsenter',
+          ['-t', String(options.mountsOf), '-m', '-n', '--', command, ...before, ...args],
+          stdio,
+        );
+  const process_ = new SleepProxyProcess(child);
   await process_.event('started', 10_000);
   return process_;
 }

@@ -8,7 +8,8 @@ import type { Reply } from './registration-client-agent';
 export const MDNS_PORT = 5353;
 export const MDNS_GROUP = '224.0.0.251';
 
-function bound(port: number, address?: string): Promise<Socket> {
+/** An IPv4 UDP socket bound to `port` (0: any) and `address` if given, sharing the port (mDNS). */
+export function bound(port: number, address?: string): Promise<Socket> {
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

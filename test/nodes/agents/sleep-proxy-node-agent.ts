@@ -3,6 +3,7 @@
 // interface. Every 'helper' node's messages come back as 'message' events (id, msg), every status as
 // 'status' (id, status), every comms publish as 'comms' (topic, data); request() calls the admin API.
 import type { EventEmitter } from 'node:events';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { emit } from '../../support/lan/agent';
 import { forwardNodeEvents, helper, startServer, stopServer } from '../../support/node-red';
 
@@ -71,4 +72,28 @@ export function logLines(type: string, level = 20): string[] {
     .args.map((a: unknown[]) => a[0] as { level: number; msg: unknown; type: string })
     .filter((l: { level: number; type: string }) => l.type === type && l.level === level)
     .map((l: { msg: unknown }) => String(l.msg));
+}
+
+/** What this process holds (the redeploy leak test): fds, AF_PACKET sockets, active handles by type. */
+export function resources(): { fds: number; packetSockets: number; active: Record<string, number> } {
+  const inodes = new Set<string>();
+  const fds = readdirSync('/proc/self/fd');
+  for (const fd of fds) {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkOr(`/proc/self/fd/${fd}`));
+    if (m) inodes.add(m[1]);
+  }
+  // /proc/net/packet: one line per AF_PACKET socket of the namespace; the inode is the last column
+  const packet = readFileSync('/proc/self/net/packet', 'utf8').trim().split('\n').slice(1);
+  const packetSockets = packet.filter((line) => inodes.has(line.trim().split(/\s+/).at(-1) ?? '')).length;
+  const active: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) active[kind] = (active[kind] ?? 0) + 1;
+  return { fds: fds.length, packetSockets, active };
+}
+
+function readlinkOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
 }

@@ -5,7 +5,8 @@ import {
   type HostDescription,
   manualRegistration,
 } from '../../../src/core/manual-registration';
-import { sleeperFromSnapshot } from '../../../src/core/snapshot';
+import { sleeperFromSnapshot } from '../../../src/core/restore';
+import { DEFAULT_LIMITS } from '../../../src/core/registration';
 import { macToBytes } from '../../../src/wire/address';
 import { ARP_OP } from '../../../src/wire/arp';
 import { DnsType } from '../../../src/wire/dns-rdata';
@@ -141,7 +142,11 @@ describe('SleepProxy.registerHost', () => {
     const persist = actions.find((a) => a.type === 'persist');
     assert.ok(persist?.type === 'persist' && persist.entry.op === 'put');
     if (persist?.type === 'persist' && persist.entry.op === 'put')
-      assert.deepEqual(sleeperFromSnapshot(persist.entry.sleeper)?.wakePorts, [22, 445]);
+      assert.deepEqual(
+        sleeperFromSnapshot(persist.entry.sleeper, { ownMac: PROXY_MAC, limits: DEFAULT_LIMITS, now: T0 })
+          .sleeper?.wakePorts,
+        [22, 445],
+      );
     const publish = actions.find((a) => a.type === 'publish');
     assert.ok(publish?.type === 'publish');
     if (publish?.type === 'publish')
