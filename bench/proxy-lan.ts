@@ -24,11 +24,18 @@ const CLIENT = join(AGENTS, 'sps-client-agent.js');
 export interface ProxyStarter<P> {
   start(host: LanHost, stateDir: string): Promise<P>;
   takeover(proxy: P, address: string, timeoutMs: number): Promise<unknown>;
+  /** Stops the proxy before the LAN goes (so that it can write its profile). */
+  stop?(proxy: P): Promise<unknown>;
 }
 
+/** BENCH_PROFILE=<dir>: the proxy writes a CPU profile there when it exits (node --cpu-prof). */
+const profile = process.env.BENCH_PROFILE;
+const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+
 export const cliProxy: ProxyStarter<SleepProxyProcess> = {
-  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT }),
+  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT, nodeArgs }),
   takeover: (proxy, address, timeoutMs) => proxy.event('takeover', timeoutMs, (l) => l.address === address),
+  stop: (proxy) => proxy.stop(),
 };
 
 export interface ProxyLan<P = SleepProxyProcess> {
@@ -73,13 +80,16 @@ export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
 export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): Promise<ProxyLan<P>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sps-bench-'));
   const lan = await TestLan.create();
+  let proxy: P | undefined;
   const close = async () => {
+    if (proxy !== undefined) await starter.stop?.(proxy).catch(() => undefined);
     await lan.destroy();
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     const [proxyHost, sleeper, waker] = ['proxy', 'sleeper', 'waker'].map((n) => lan.host(n));
-    const proxy = await starter.start(proxyHost, stateDir);
+    proxy = await starter.start(proxyHost, stateDir);
+    const started = proxy;
     const spec: SleeperSpec = {
       host: 'sleeper',
       ipv4: sleeper.ipv4,
@@ -98,8 +108,8 @@ export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): P
       throw new Error(`${replies.length}/${payloads.length} registrations answered`);
     await sleeper.sleep();
     const held = [sleeper.ipv4, sleeper.ipv6, ...virtual.map((v) => v.ipv4)];
-    await Promise.all(held.map((a) => starter.takeover(proxy, a, 20_000)));
-    return { lan, proxyHost, sleeper, waker, proxy, virtual, close };
+    await Promise.all(held.map((a) => starter.takeover(started, a, 20_000)));
+    return { lan, proxyHost, sleeper, waker, proxy: started, virtual, close };
   } catch (error) {
     await close();
     throw error;

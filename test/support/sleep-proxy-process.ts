@@ -15,6 +15,8 @@ export interface SleepProxyStart {
   readonly port: number;
   readonly ifname?: string;
   readonly name?: string;
+  /** Options for node itself, e.g. ['--cpu-prof'] (the bench's BENCH_PROFILE). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -63,7 +65,14 @@ export class SleepProxyProcess {
 }
 
 export async function startSleepProxy(host: LanHost, options: SleepProxyStart): Promise<SleepProxyProcess> {
-  const args = [SLEEP_PROXY_CLI, '--interface', options.ifname ?? 'eth0', '--state-dir', options.stateDir];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    SLEEP_PROXY_CLI,
+    '--interface',
+    options.ifname ?? 'eth0',
+    '--state-dir',
+    options.stateDir,
+  ];
   args.push('--port', String(options.port), '--name', options.name ?? 'Test Proxy');
   const process_ = new SleepProxyProcess(
     host.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
