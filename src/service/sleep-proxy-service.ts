@@ -9,7 +9,7 @@
 // callback (failures become 'warning' events and counters).
 import { EventEmitter } from 'node:events';
 import { networkInterfaces, hostname } from 'node:os';
-import type { ProxyAction } from '../core/actions';
+import type { CaptureSet, ProxyAction } from '../core/actions';
 import type { ProxyEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
 import { type HostRegistrationOutcome, SleepProxy, type SleepProxyOptions } from '../core/sleep-proxy';
@@ -91,6 +91,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private forwarding = false;
   private admits: (address: string, hostMac?: string) => boolean = () => true;
   private readonly refusedSources = new Set<string>();
+  /** The capture set to install once this turn of the event loop is over (undefined: none pending). */
+  private pendingCapture: CaptureSet | undefined;
 
   private constructor(
     readonly ifname: string,
@@ -342,7 +344,9 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         );
         return undefined;
       case 'capture':
-        this.link.setFilter(compileFilter(captureMatchers(action.set, this.own)));
+        // A burst of registrations (a proxy restart, many sleepers at once) compiles the filter once.
+        if (!this.pendingCapture) setImmediate(() => this.installCapture());
+        this.pendingCapture = action.set;
         return undefined;
       case 'join-multicast':
         this.link.addMulticast(action.mac);
@@ -382,6 +386,17 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       case 'blackhole':
         if (this.forwarding) void this.blackhole(action.address, action.add);
         return undefined;
+    }
+  }
+
+  private installCapture(): void {
+    const set = this.pendingCapture;
+    this.pendingCapture = undefined;
+    if (this.closed || !set) return;
+    try {
+      this.link.setFilter(compileFilter(captureMatchers(set, this.own)));
+    } catch (error) {
+      this.warn(`capture: ${(error as Error).message}`);
     }
   }
 
