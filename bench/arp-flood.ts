@@ -6,28 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { LanHost } from '../test/support/lan';
-import type { NodeChild } from '../test/support/lan';
+import { agentProxy } from './agent-proxy';
 import type * as Flooder from './agents/arp-flood-agent';
 import type * as ProxyService from './agents/proxy-service-agent';
-import { PORT, proxyLan, type ProxyStarter } from './proxy-lan';
+import { proxyLan } from './proxy-lan';
 import { single, type BenchRow } from './row';
 
 const FLOODER = join(__dirname, 'agents', 'arp-flood-agent.js');
-const SERVICE = join(__dirname, 'agents', 'proxy-service-agent.js');
 const RATE = 20_000;
 const SPAN_MS = 3000;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-type Service = NodeChild<typeof ProxyService>;
-
-const agentProxy: ProxyStarter<Service> = {
-  async start(host: LanHost, stateDir: string) {
-    const child = await host.runNode<typeof ProxyService>(SERVICE);
-    await child.call('start', 'eth0', stateDir, PORT);
-    return child;
-  },
-  takeover: (child, address, timeoutMs) => child.call('takeover', address, timeoutMs),
-};
 
 /** Frames received by the host's eth0 (netlink, so the namespace's own counters). */
 async function rxPackets(host: LanHost): Promise<number> {
@@ -37,7 +25,7 @@ async function rxPackets(host: LanHost): Promise<number> {
 }
 
 export async function benchArpFlood(): Promise<BenchRow[]> {
-  const stage = await proxyLan(agentProxy);
+  const stage = await proxyLan(agentProxy());
   try {
     const { proxy, waker } = stage;
     const cpuPercent = (a: ProxyService.Sample, b: ProxyService.Sample, ms: number) =>

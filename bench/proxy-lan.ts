@@ -76,6 +76,35 @@ export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
   });
 }
 
+/** The real sleeper's registration (its IPv4 and IPv6, SSH on port 22) in epoch `seq`. */
+export const sleeperRegistration = (sleeper: LanHost, seq = 1): Buffer =>
+  registrationWithIpv6(
+    {
+      host: 'sleeper',
+      ipv4: sleeper.ipv4,
+      mac: sleeper.mac,
+      seq,
+      services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
+    },
+    sleeper.ipv6,
+  );
+
+/** The real sleeper registers itself (and `extra` payloads) from its own address, then sleeps. */
+export async function registerAndSleep(
+  sleeper: LanHost,
+  proxyHost: LanHost,
+  extra: readonly Buffer[] = [],
+  seq = 1,
+): Promise<void> {
+  const payloads = [sleeperRegistration(sleeper, seq), ...extra];
+  const client = await sleeper.runNode<typeof Client>(CLIENT);
+  const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
+  await client.close();
+  if (replies.length !== payloads.length)
+    throw new Error(`${replies.length}/${payloads.length} registrations answered`);
+  await sleeper.sleep();
+}
+
 /** Builds the stage; `virtualCount` extra sleepers beside the real one. */
 export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): Promise<ProxyLan<P>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sps-bench-'));
@@ -90,23 +119,12 @@ export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): P
     const [proxyHost, sleeper, waker] = ['proxy', 'sleeper', 'waker'].map((n) => lan.host(n));
     proxy = await starter.start(proxyHost, stateDir);
     const started = proxy;
-    const spec: SleeperSpec = {
-      host: 'sleeper',
-      ipv4: sleeper.ipv4,
-      mac: sleeper.mac,
-      services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
-    };
     const virtual = Array.from({ length: virtualCount }, (_, i) => virtualSleeper(i));
-    const payloads = [
-      registrationWithIpv6(spec, sleeper.ipv6),
-      ...virtual.map((v) => registrationWithIpv6(v)),
-    ];
-    const client = await sleeper.runNode<typeof Client>(CLIENT);
-    const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
-    await client.close();
-    if (replies.length !== payloads.length)
-      throw new Error(`${replies.length}/${payloads.length} registrations answered`);
-    await sleeper.sleep();
+    await registerAndSleep(
+      sleeper,
+      proxyHost,
+      virtual.map((v) => registrationWithIpv6(v)),
+    );
     const held = [sleeper.ipv4, sleeper.ipv6, ...virtual.map((v) => v.ipv4)];
     await Promise.all(held.map((a) => starter.takeover(started, a, 20_000)));
     return { lan, proxyHost, sleeper, waker, proxy: started, virtual, close };
