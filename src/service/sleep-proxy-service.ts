@@ -26,6 +26,7 @@ import {
 } from '../io/link';
 import { MdnsSocket } from '../io/mdns-socket';
 import { openRegistrationSocket, type RegistrationSocket } from '../io/registration-socket';
+import { parseDnsMessage } from '../wire/dns';
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
@@ -263,8 +264,9 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
 
   private onMdns(data: Buffer, from: { address: string; port: number }): void {
     const now = Date.now();
-    this.engine.handleMdns(data, from, now); // Owner options first (sps-protocol.md §4.2)
-    this.responder.handlePacket(data, from, now);
+    const parsed = parseDnsMessage(data);
+    this.engine.handleMdns(data, from, now, parsed); // Owner options first (sps-protocol.md §4.2)
+    this.responder.handlePacket(data, from, now, parsed);
   }
 
   private onRegistration(

@@ -47,6 +47,7 @@ import {
   toDnsRecord,
   typeMatches,
 } from './records';
+import type { Parsed } from '../../wire/result';
 import { Outbox } from './outbox';
 import { receiveMdns } from './receive';
 
@@ -198,8 +199,9 @@ export class MdnsResponder {
     }
   }
 
-  handlePacket(bytes: Buffer, from: MdnsSource, now: number): void {
-    const msg = receiveMdns(bytes, this.stats);
+  /** `parsed`: the packet already parsed by the caller, to spare a second parse. */
+  handlePacket(bytes: Buffer, from: MdnsSource, now: number, parsed?: Parsed<ParsedDnsMessage>): void {
+    const msg = receiveMdns(bytes, this.stats, parsed);
     if (!msg) return;
     if (dnsOpcode(msg.flags) !== DnsOpcode.QUERY) return;
     if (isDnsResponse(msg.flags)) this.checkConflicts(msg, now);
@@ -479,6 +481,9 @@ export class MdnsResponder {
       additionals: x,
     });
     const encode = (m: DnsMessageRepr) => encodeDnsMessage(m, { compress: true, mdns: true });
+    // The common case first: everything in one message, encoded once.
+    const whole = encode(build(answers, additionals));
+    if (whole.length <= MAX_MESSAGE) return void this.outgoing.push({ data: whole, to });
     let batch: DnsRecord[] = [];
     const flush = (extra: readonly DnsRecord[]) => {
       if (batch.length === 0) return;
