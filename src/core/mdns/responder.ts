@@ -64,6 +64,8 @@ const CONFLICT_BACKOFF_MS = 5000;
 const MULTICAST_RATE_MS = 1000;
 const PROBE_DEFENCE_RATE_MS = 250;
 const LEGACY_TTL_CAP = 10;
+/** Encoded replies kept (see MdnsResponder.replies): one per distinct answer, plenty for a LAN. */
+const ENCODED_REPLIES = 1024;
 /** Keep replies inside one Ethernet frame (1500 - IPv6 40 - UDP 8). */
 const MAX_MESSAGE = 1452;
 
@@ -131,6 +133,8 @@ export class MdnsResponder {
   private readonly lastMulticast = new Map<string, number>();
   /** Answerable records (groups past probing) by owner name key, deduplicated; rebuilt after a change. */
   private answerIndex: Map<string, MdnsRecord[]> | undefined;
+  /** Replies (ID 0, no question) by the records they carry, encoded once while the groups stand still. */
+  private readonly encoded = new Map<string, Buffer[]>();
   private readonly outgoing = new Outbox<MdnsOutgoing>();
   private readonly events = new Outbox<ResponderEvent>();
   private conflictTimes: number[] = [];
@@ -151,7 +155,7 @@ export class MdnsResponder {
     const needsProbe = options.probe && records.some((r) => r.unique);
     const delay =
       needsProbe && this.options.random ? Math.floor(this.options.random() * PROBE_INTERVAL_MS) : 0;
-    this.answerIndex = undefined;
+    this.changed();
     this.groups.set(group, {
       ...derived(records),
       options,
@@ -167,7 +171,7 @@ export class MdnsResponder {
     const g = this.groups.get(group);
     if (!g) return;
     this.groups.delete(group);
-    this.answerIndex = undefined;
+    this.changed();
     if (options.goodbye && this.wasAnnounced(g)) this.sendGoodbyes(group, g.records);
     this.events.push({ kind: 'withdrawn', group });
   }
@@ -238,7 +242,7 @@ export class MdnsResponder {
         return;
       }
       g.phase = 'announcing';
-      this.answerIndex = undefined;
+      this.changed();
       this.events.push({ kind: 'probed', group: name });
       g.due = due;
       return;
@@ -332,7 +336,7 @@ export class MdnsResponder {
     }
     this.conflictTimes = [...this.conflictTimes.filter((t) => t > now - CONFLICT_WINDOW_MS), now];
     g.phase = 'probing';
-    this.answerIndex = undefined;
+    this.changed();
     g.probesSent = 0;
     g.announcementsSent = 0;
     g.due = now + (this.conflictTimes.length >= CONFLICT_BURST ? CONFLICT_BACKOFF_MS : 0);
@@ -357,6 +361,12 @@ export class MdnsResponder {
   }
 
   // --- answering --------------------------------------------------------------------------------------
+
+  /** The groups changed: what was derived from them is stale. */
+  private changed(): void {
+    this.answerIndex = undefined;
+    this.encoded.clear();
+  }
 
   /** What may be answered, by owner name key: records of groups past probing, each once. */
   private answerable(): Map<string, MdnsRecord[]> {
@@ -415,13 +425,7 @@ export class MdnsResponder {
           toDnsRecord(r, { ttl: Math.min(r.ttl, LEGACY_TTL_CAP), cacheFlush: false });
         this.pushMessages(to, msg.id, msg.questions, ucast.map(capped), extra.map(capped));
       } else {
-        this.pushMessages(
-          to,
-          0,
-          [],
-          ucast.map((r) => toDnsRecord(r)),
-          extra.map((r) => toDnsRecord(r)),
-        );
+        for (const data of this.replies(ucast, extra)) this.outgoing.push({ data, to });
       }
     }
   }
@@ -460,11 +464,24 @@ export class MdnsResponder {
 
   private multicast(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], now: number): void {
     for (const r of answers) this.lastMulticast.set(recordKey(r), now);
-    const wire = (r: MdnsRecord) => toDnsRecord(r);
-    this.pushMessages('multicast', 0, [], answers.map(wire), additionals.map(wire));
+    for (const data of this.replies(answers, additionals)) this.outgoing.push({ data, to: 'multicast' });
   }
 
-  /** Splits answers over as many messages as needed; additionals ride along where they fit. */
+  /** The messages carrying `answers` and `additionals`, each set encoded once (answers repeat). */
+  private replies(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): Buffer[] {
+    const keyOf = (records: readonly MdnsRecord[]) =>
+      records.map((r) => `${recordKey(r)}/${r.ttl}/${r.unique}`).join('|');
+    const key = `${keyOf(answers)}#${keyOf(additionals)}`;
+    let messages = this.encoded.get(key);
+    if (!messages) {
+      const wire = (r: MdnsRecord) => toDnsRecord(r);
+      messages = this.encodeMessages(0, [], answers.map(wire), additionals.map(wire));
+      if (this.encoded.size >= ENCODED_REPLIES) this.encoded.clear();
+      this.encoded.set(key, messages);
+    }
+    return messages;
+  }
+
   private pushMessages(
     to: MdnsDestination,
     id: number,
@@ -472,6 +489,18 @@ export class MdnsResponder {
     answers: readonly DnsRecord[],
     additionals: readonly DnsRecord[],
   ): void {
+    for (const data of this.encodeMessages(id, questions, answers, additionals))
+      this.outgoing.push({ data, to });
+  }
+
+  /** Splits answers over as many messages as needed; additionals ride along where they fit. */
+  private encodeMessages(
+    id: number,
+    questions: readonly DnsQuestion[],
+    answers: readonly DnsRecord[],
+    additionals: readonly DnsRecord[],
+  ): Buffer[] {
+    const out: Buffer[] = [];
     const build = (a: readonly DnsRecord[], x: readonly DnsRecord[]): DnsMessageRepr => ({
       id,
       flags: RESPONSE_FLAGS,
@@ -483,13 +512,13 @@ export class MdnsResponder {
     const encode = (m: DnsMessageRepr) => encodeDnsMessage(m, { compress: true, mdns: true });
     // The common case first: everything in one message, encoded once.
     const whole = encode(build(answers, additionals));
-    if (whole.length <= MAX_MESSAGE) return void this.outgoing.push({ data: whole, to });
+    if (whole.length <= MAX_MESSAGE) return [whole];
     let batch: DnsRecord[] = [];
     const flush = (extra: readonly DnsRecord[]) => {
       if (batch.length === 0) return;
       const fitting: DnsRecord[] = [];
       for (const r of extra) if (encode(build(batch, [...fitting, r])).length <= MAX_MESSAGE) fitting.push(r);
-      this.outgoing.push({ data: encode(build(batch, fitting)), to });
+      out.push(encode(build(batch, fitting)));
       batch = [];
     };
     for (const r of answers) {
@@ -497,6 +526,7 @@ export class MdnsResponder {
       batch.push(r);
     }
     flush(additionals);
+    return out;
   }
 }
 
