@@ -3,7 +3,8 @@
 // come back; the proxy process (the service in a bench agent) reports its CPU (every thread, so
 // the native answerer's too) and its event loop's lag during the flood. Targets: every request
 // answered, <= 50 % of one core, event-loop lag p99 <= 10 ms.
-import { agentProxy, cpuPercent, startFlooder } from './arp-flood';
+import { agentProxy } from './agent-proxy';
+import { cpuPercent, startFlooder } from './arp-flood';
 import { proxyLan } from './proxy-lan';
 import { single, type BenchRow } from './row';
 
@@ -12,7 +13,7 @@ const SPAN_MS = 3000;
 const VIRTUAL = 8;
 
 export async function benchArpFloodProxied(): Promise<BenchRow[]> {
-  const stage = await proxyLan(agentProxy, VIRTUAL);
+  const stage = await proxyLan(agentProxy(), VIRTUAL);
   try {
     const { proxy, waker, sleeper, virtual } = stage;
     const targets = [sleeper.ipv4, ...virtual.map((v) => v.ipv4)];

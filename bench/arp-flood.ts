@@ -5,30 +5,17 @@
 // span idle. Target: ~0 frames, <= 5 % of one core.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { LanHost } from '../test/support/lan';
-import type { NodeChild } from '../test/support/lan';
+import type { LanHost, NodeChild } from '../test/support/lan';
+import { agentProxy } from './agent-proxy';
 import type * as Flooder from './agents/arp-flood-agent';
 import type * as ProxyService from './agents/proxy-service-agent';
-import { PORT, proxyLan, type ProxyStarter } from './proxy-lan';
+import { proxyLan } from './proxy-lan';
 import { single, type BenchRow } from './row';
 
 const FLOODER = join(__dirname, 'agents', 'arp-flood-agent.js');
-const SERVICE = join(__dirname, 'agents', 'proxy-service-agent.js');
 const RATE = 20_000;
 const SPAN_MS = 3000;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-export type Service = NodeChild<typeof ProxyService>;
-
-/** The service in a bench agent (its counters and CPU readable), as the stage's proxy. */
-export const agentProxy: ProxyStarter<Service> = {
-  async start(host: LanHost, stateDir: string) {
-    const child = await host.runNode<typeof ProxyService>(SERVICE);
-    await child.call('start', 'eth0', stateDir, PORT);
-    return child;
-  },
-  takeover: (child, address, timeoutMs) => child.call('takeover', address, timeoutMs),
-};
 
 /** Percent of one core used between two samples `ms` apart. */
 export const cpuPercent = (a: ProxyService.Sample, b: ProxyService.Sample, ms: number): number =>
@@ -46,7 +33,7 @@ export async function rxPackets(host: LanHost): Promise<number> {
 }
 
 export async function benchArpFlood(): Promise<BenchRow[]> {
-  const stage = await proxyLan(agentProxy);
+  const stage = await proxyLan(agentProxy());
   try {
     const { proxy, waker } = stage;
 

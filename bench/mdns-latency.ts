@@ -37,6 +37,7 @@ const withAvahi: ProxyStarter<WithAvahi> = {
     }
   },
   takeover: (both, address, timeoutMs) => cliProxy.takeover(both.proxy, address, timeoutMs),
+  stop: (both) => both.proxy.stop(),
 };
 
 const query = (name: string, type: number) =>

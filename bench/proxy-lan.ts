@@ -24,6 +24,8 @@ const CLIENT = join(AGENTS, 'sps-client-agent.js');
 export interface ProxyStarter<P> {
   start(host: LanHost, stateDir: string): Promise<P>;
   takeover(proxy: P, address: string, timeoutMs: number): Promise<unknown>;
+  /** Stops the proxy before the LAN goes (so that it can write its profile). */
+  stop?(proxy: P): Promise<unknown>;
 }
 
 /**
@@ -33,9 +35,15 @@ export interface ProxyStarter<P> {
  */
 const BENCH_POLICY_ARGS = ['--any-source', '--rate-limit', '0'] as const;
 
+/** BENCH_PROFILE=<dir>: the proxy writes a CPU profile there when it exits (node --cpu-prof). */
+const profile = process.env.BENCH_PROFILE;
+const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+
 export const cliProxy: ProxyStarter<SleepProxyProcess> = {
-  start: (host, stateDir) => startSleepProxy(host, { stateDir, port: PORT, args: BENCH_POLICY_ARGS }),
+  start: (host, stateDir) =>
+    startSleepProxy(host, { stateDir, port: PORT, args: BENCH_POLICY_ARGS, nodeArgs }),
   takeover: (proxy, address, timeoutMs) => proxy.event('takeover', timeoutMs, (l) => l.address === address),
+  stop: (proxy) => proxy.stop(),
 };
 
 export interface ProxyLan<P = SleepProxyProcess> {
@@ -76,37 +84,58 @@ export function registrationWithIpv6(spec: SleeperSpec, ipv6?: string): Buffer {
   });
 }
 
+/** The real sleeper's registration (its IPv4 and IPv6, SSH on port 22) in epoch `seq`. */
+export const sleeperRegistration = (sleeper: LanHost, seq = 1): Buffer =>
+  registrationWithIpv6(
+    {
+      host: 'sleeper',
+      ipv4: sleeper.ipv4,
+      mac: sleeper.mac,
+      seq,
+      services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
+    },
+    sleeper.ipv6,
+  );
+
+/** The real sleeper registers itself (and `extra` payloads) from its own address, then sleeps. */
+export async function registerAndSleep(
+  sleeper: LanHost,
+  proxyHost: LanHost,
+  extra: readonly Buffer[] = [],
+  seq = 1,
+): Promise<void> {
+  const payloads = [sleeperRegistration(sleeper, seq), ...extra];
+  const client = await sleeper.runNode<typeof Client>(CLIENT);
+  const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
+  await client.close();
+  if (replies.length !== payloads.length)
+    throw new Error(`${replies.length}/${payloads.length} registrations answered`);
+  await sleeper.sleep();
+}
+
 /** Builds the stage; `virtualCount` extra sleepers beside the real one. */
 export async function proxyLan<P>(starter: ProxyStarter<P>, virtualCount = 0): Promise<ProxyLan<P>> {
   const stateDir = mkdtempSync(join(tmpdir(), 'sps-bench-'));
   const lan = await TestLan.create();
+  let proxy: P | undefined;
   const close = async () => {
+    if (proxy !== undefined) await starter.stop?.(proxy).catch(() => undefined);
     await lan.destroy();
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     const [proxyHost, sleeper, waker] = ['proxy', 'sleeper', 'waker'].map((n) => lan.host(n));
-    const proxy = await starter.start(proxyHost, stateDir);
-    const spec: SleeperSpec = {
-      host: 'sleeper',
-      ipv4: sleeper.ipv4,
-      mac: sleeper.mac,
-      services: [{ instance: 'sleeper ssh', type: '_ssh._tcp', port: 22 }],
-    };
+    proxy = await starter.start(proxyHost, stateDir);
+    const started = proxy;
     const virtual = Array.from({ length: virtualCount }, (_, i) => virtualSleeper(i));
-    const payloads = [
-      registrationWithIpv6(spec, sleeper.ipv6),
-      ...virtual.map((v) => registrationWithIpv6(v)),
-    ];
-    const client = await sleeper.runNode<typeof Client>(CLIENT);
-    const replies = await client.call('register', proxyHost.ipv4, PORT, payloads, 5353, 5000);
-    await client.close();
-    if (replies.length !== payloads.length)
-      throw new Error(`${replies.length}/${payloads.length} registrations answered`);
-    await sleeper.sleep();
+    await registerAndSleep(
+      sleeper,
+      proxyHost,
+      virtual.map((v) => registrationWithIpv6(v)),
+    );
     const held = [sleeper.ipv4, sleeper.ipv6, ...virtual.map((v) => v.ipv4)];
-    await Promise.all(held.map((a) => starter.takeover(proxy, a, 20_000)));
-    return { lan, proxyHost, sleeper, waker, proxy, virtual, close };
+    await Promise.all(held.map((a) => starter.takeover(started, a, 20_000)));
+    return { lan, proxyHost, sleeper, waker, proxy: started, virtual, close };
   } catch (error) {
     await close();
     throw error;

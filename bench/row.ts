@@ -29,6 +29,52 @@ export function ratioRow(
   return { ...base, ratio, met: met(ratio) };
 }
 
+/** A row as bench/results.json holds it: every key present, null where a row has no such figure. */
+export interface ResultRow {
+  readonly name: string;
+  readonly unit: string;
+  /** null for a row that could not be measured (its `note` says why; `met` is false). */
+  readonly value: Summary | null;
+  readonly reference: { readonly name: string; readonly value: Summary } | null;
+  /** value / reference at median and p99, wherever there is a reference (null when that is 0). */
+  readonly ratio: { readonly median: number | null; readonly p99: number | null } | null;
+  readonly target: string;
+  readonly met: boolean;
+  readonly samples: number;
+  readonly note: string | null;
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function resultRow(r: BenchRow): ResultRow {
+  const ref = r.reference?.value;
+  const ratio = r.ratio ?? (ref && { median: r.value.median / ref.median, p99: r.value.p99 / ref.p99 });
+  return {
+    name: r.name,
+    unit: r.unit,
+    value: r.value,
+    reference: r.reference ?? null,
+    ratio: ratio ? { median: finite(ratio.median), p99: finite(ratio.p99) } : null,
+    target: r.target,
+    met: r.met,
+    samples: r.samples,
+    note: r.note ?? null,
+  };
+}
+
+/** A row that could not be measured, so that a program checking a run sees it as not met. */
+export const unmeasured = (name: string, reason: string): ResultRow => ({
+  name: `not measured: ${name}`,
+  unit: '',
+  value: null,
+  reference: null,
+  ratio: null,
+  target: '',
+  met: false,
+  samples: 0,
+  note: reason,
+});
+
 /** A single figure as a Summary (min = median = p99). */
 export const single = (x: number) => ({ min: x, median: x, p99: x });
 
@@ -41,7 +87,9 @@ export function formatRows(rows: readonly BenchRow[]): string[] {
   lines.push('|---|---|---|---|---|---|');
   for (const r of rows) {
     const ref = r.reference ? `${r.reference.name}: ${triple(r.reference.value)} ${r.unit}` : '—';
-    const ratio = r.ratio ? `${r.ratio.median.toFixed(2)}, ${r.ratio.p99.toFixed(2)}` : '—';
+    const { ratio: both } = resultRow(r);
+    const fixed = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+    const ratio = both ? `${fixed(both.median)}, ${fixed(both.p99)}` : '—';
     const value = `${triple(r.value)} ${r.unit} (n=${r.samples})`;
     lines.push(`| ${r.name} | ${value} | ${ref} | ${ratio} | ${r.target} | ${r.met ? 'pass' : 'FAIL'} |`);
   }

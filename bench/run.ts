@@ -1,8 +1,12 @@
 // `npm run bench [-- ROW...]`: runs the benchmarks (all, or the rows named: codecs, arp, ndp, syn,
-// registrations, flood, proxied-flood, mdns), prints the table and writes the figures as JSON to
-// bench/results/<time>.json so runs can be compared (the rows alone also to bench/results.json). Each figure comes with a reference measured in
-// the same run where one exists; compare ratios, not absolute times, across machines. The LAN rows
-// need root, tcpdump, arping and ndisc6 (they build a test LAN, see test/support/lan).
+// wake, registrations, flood, proxied-flood, mdns, sleepers), prints the table and writes the figures as
+// JSON to bench/results/<time>.json so runs can be compared, and the rows alone to bench/results.json: a
+// list of {name, unit, value, reference, ratio, target, met, samples, note} (null where a row has
+// no reference, ratio or note; a row that could not be measured has value null and met false).
+// Each figure comes with a reference measured in the same run where one exists; compare ratios, not
+// absolute times, across machines. The LAN rows need root, tcpdump, arping and ndisc6 (they build a
+// test LAN, see test/support/lan); the mDNS row also avahi-daemon. BENCH_TRIALS (default 200) sets
+// the trials of the latency rows; BENCH_PROFILE=<dir> has the proxy write a CPU profile there.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lanUnavailableReason, toolUnavailableReason } from '../test/support/lan';
@@ -11,21 +15,25 @@ import { benchArpFlood } from './arp-flood';
 import { benchArpFloodProxied } from './arp-flood-proxied';
 import { benchArpLatency } from './arp-latency';
 import { benchCodecs, type CodecResult } from './codecs';
+import { benchManySleepers } from './many-sleepers';
 import { benchMdnsLatency } from './mdns-latency';
 import { benchNdpLatency } from './ndp-latency';
 import { benchRegistrations } from './registrations';
-import { formatRows, type BenchRow } from './row';
+import { formatRows, resultRow, unmeasured, type BenchRow } from './row';
 import { benchSynToMagic } from './syn-to-magic';
+import { benchWakeConnect } from './wake-connect';
 
 const trials = Number(process.env.BENCH_TRIALS ?? 200);
 const LAN_ROWS: Record<string, (trials: number) => Promise<BenchRow[]>> = {
   arp: benchArpLatency,
   ndp: benchNdpLatency,
   syn: benchSynToMagic,
+  wake: benchWakeConnect,
   registrations: benchRegistrations,
   flood: benchArpFlood,
   'proxied-flood': benchArpFloodProxied,
   mdns: benchMdnsLatency,
+  sleepers: benchManySleepers,
 };
 
 function printCodecs(codecs: readonly CodecResult[]): void {
@@ -78,7 +86,11 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify({ node: process.version, trials, rows, skipped, codecs }, null, 2));
   // the latest run's rows alone, for a program to check (issue 9: name, value, reference, ratio, target, met)
   const latest = join(repoRoot, 'bench', 'results.json');
-  writeFileSync(latest, `${JSON.stringify(rows, null, 2)}\n`);
+  const results = [
+    ...rows.map(resultRow),
+    ...Object.entries(skipped).map(([name, reason]) => unmeasured(name, reason)),
+  ];
+  writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`written ${file} and ${latest}`);
 }
 

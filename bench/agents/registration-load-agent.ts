@@ -1,6 +1,7 @@
 // Bench agent, run in a live host: sends registrations to the proxy from one ephemeral UDP port and
 // times each until its reply (matched by message ID). sequential(): one at a time, the latency of
-// each; sustained(): keeps `window` outstanding for `durationMs` and counts the replies that came.
+// each; sustained(): keeps `window` outstanding for `durationMs` and counts the replies that came;
+// each(): every payload once, `window` outstanding.
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 
@@ -94,4 +95,44 @@ export async function sustained(
   }
   const answered = latencies.length;
   return { sent, answered, elapsedMs: performance.now() - start - 500, latencies };
+}
+
+/** Sends each of `payloads` once, `window` outstanding at a time; how many were answered. */
+export async function each(
+  address: string,
+  port: number,
+  payloads: readonly Buffer[],
+  window: number,
+  timeoutMs: number,
+): Promise<{ answered: number; elapsedMs: number }> {
+  const socket = await bound();
+  const outstanding = new Set<number>();
+  let next = 0;
+  let answered = 0;
+  const start = performance.now();
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const sendOne = () => {
+        if (next >= payloads.length) {
+          if (outstanding.size > 0) return;
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        const payload = payloads[next++];
+        outstanding.add(payload.readUInt16BE(0));
+        socket.send(payload, port, address);
+      };
+      listen(socket, address, port, (id) => {
+        if (!outstanding.delete(id)) return;
+        answered++;
+        sendOne();
+      });
+      for (let i = 0; i < window; i++) sendOne();
+    });
+  } finally {
+    socket.close();
+  }
+  return { answered, elapsedMs: performance.now() - start };
 }

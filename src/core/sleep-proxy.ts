@@ -513,8 +513,8 @@ export class SleepProxy {
 
   // --- mDNS (§4.2, §4.5)
 
-  handleMdns(packet: Buffer, from: Endpoint, now: number): void {
-    const parsed = parseDnsMessage(packet);
+  /** `parsed`: the packet already parsed by the caller (the service parses once for us and the responder). */
+  handleMdns(packet: Buffer, from: Endpoint, now: number, parsed = parseDnsMessage(packet)): void {
     if (!parsed.ok) {
       this.counters.malformedMdns++;
       return;

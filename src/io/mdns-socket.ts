@@ -60,13 +60,18 @@ export function mdnsInterface(name?: string): MdnsInterface {
   throw new MdnsInterfaceError(name ? `interface ${name} has no IPv4 address` : 'no interface with IPv4');
 }
 
-function onLink(address: string, iface: MdnsInterface): boolean {
-  const a = ipv4ToBytes(address);
+/** Whether an IPv4 source is on the interface's subnet (or link-local); the interface's part once. */
+function onLinkCheck(iface: MdnsInterface): (address: string) => boolean {
   const mine = ipv4ToBytes(iface.ipv4);
   const mask = ipv4ToBytes(iface.netmask);
-  if (!a || !mine || !mask) return false;
-  if (a[0] === 169 && a[1] === 254) return true;
-  return a.every((b, i) => (b & mask[i]) === (mine[i] & mask[i]));
+  if (!mine || !mask) return () => false;
+  const net = mine.map((b, i) => b & mask[i]);
+  return (address) => {
+    const a = ipv4ToBytes(address);
+    if (!a) return false;
+    if (a[0] === 169 && a[1] === 254) return true;
+    return a.every((b, i) => (b & mask[i]) === net[i]);
+  };
 }
 
 export interface MdnsSocketEvents {
@@ -85,8 +90,9 @@ export class MdnsSocket extends EventEmitter<MdnsSocketEvents> {
     private readonly v6: dgram.Socket | undefined,
   ) {
     super();
+    const onLink = onLinkCheck(iface);
     v4.on('message', (data, rinfo) => {
-      if (!onLink(rinfo.address, iface)) {
+      if (!onLink(rinfo.address)) {
         this.offLink++;
         return;
       }

@@ -9,7 +9,7 @@
 // callback (failures become 'warning' events and counters).
 import { EventEmitter } from 'node:events';
 import { networkInterfaces, hostname } from 'node:os';
-import type { ProxyAction } from '../core/actions';
+import type { CaptureSet, ProxyAction } from '../core/actions';
 import type { ProxyEvent, RefusedEvent, SleeperView, WakeReason } from '../core/events';
 import { MdnsResponder } from '../core/mdns/responder';
 import type { ProxySnapshot } from '../core/snapshot';
@@ -35,6 +35,7 @@ import {
 } from '../io/link';
 import { MdnsSocket } from '../io/mdns-socket';
 import { openRegistrationSocket, type RegistrationSocket } from '../io/registration-socket';
+import { parseDnsMessage } from '../wire/dns';
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
@@ -117,6 +118,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   private startNotes: NodeJS.Immediate | undefined;
   /** Registrations not answered because the state directory could not be written. */
   private unstored = 0;
+  /** The capture set to install once this turn of the event loop is over (undefined: none pending). */
+  private pendingCapture: CaptureSet | undefined;
 
   private constructor(
     readonly ifname: string,
@@ -355,8 +358,9 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
 
   private onMdns(data: Buffer, from: { address: string; port: number }): void {
     const now = Date.now();
-    this.engine.handleMdns(data, from, now); // Owner options first (sps-protocol.md §4.2)
-    this.responder.handlePacket(data, from, now);
+    const parsed = parseDnsMessage(data);
+    this.engine.handleMdns(data, from, now, parsed); // Owner options first (sps-protocol.md §4.2)
+    this.responder.handlePacket(data, from, now, parsed);
   }
 
   private onRegistration(
@@ -449,9 +453,9 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
         );
         return undefined;
       case 'capture':
-        this.link.setFilter(
-          compileFilter(captureMatchers(action.set, this.own, this.answerer !== undefined)),
-        );
+        // A burst of registrations (a proxy restart, many sleepers at once) compiles the filter once.
+        if (!this.pendingCapture) setImmediate(() => this.installCapture());
+        this.pendingCapture = action.set;
         return undefined;
       case 'answer':
         this.answerer?.set({ mac: this.link.mac, ...action.set });
@@ -494,6 +498,17 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       case 'blackhole':
         if (this.forwarding) void this.blackhole(action.address, action.add);
         return undefined;
+    }
+  }
+
+  private installCapture(): void {
+    const set = this.pendingCapture;
+    this.pendingCapture = undefined;
+    if (this.closed || !set) return;
+    try {
+      this.link.setFilter(compileFilter(captureMatchers(set, this.own, this.answerer !== undefined)));
+    } catch (error) {
+      this.warn(`capture: ${(error as Error).message}`);
     }
   }
 

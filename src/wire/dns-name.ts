@@ -24,7 +24,8 @@ const DOT = 0x2e;
 function labelToText(label: Buffer): string {
   let ascii = true;
   let special = false;
-  for (const b of label) {
+  for (let i = 0; i < label.length; i++) {
+    const b = label[i];
     if (b >= 0x80) ascii = false;
     else if (b === DOT || b === BACKSLASH) special = true;
   }
@@ -50,6 +51,7 @@ export function labelsToDnsName(labels: readonly Buffer[]): string {
  */
 export function dnsNameToLabels(name: string): Parsed<Buffer[]> {
   if (name === '' || name === '.') return ok([], 1);
+  if (!name.includes('\\')) return plainLabels(name);
   const labels: Buffer[] = [];
   let current: number[] = [];
   const bytes = Buffer.from(name, 'utf8');
@@ -83,6 +85,28 @@ export function dnsNameToLabels(name: string): Parsed<Buffer[]> {
   return ok(labels, wire);
 }
 
+/** dnsNameToLabels without escapes (the common case): labels are slices of one buffer, not copies. */
+function plainLabels(name: string): Parsed<Buffer[]> {
+  const bytes = Buffer.from(name, 'utf8');
+  const labels: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== DOT) continue;
+    const length = i - start;
+    if (length === 0) {
+      // An empty last label means the name ended with '.', the optional root of a full name.
+      if (i === bytes.length) break;
+      return fail('malformed', `empty label in "${name}"`);
+    }
+    if (length > DNS_MAX_LABEL) return fail('bad-length', `label over ${DNS_MAX_LABEL} bytes`);
+    labels.push(bytes.subarray(start, i));
+    start = i + 1;
+  }
+  const wire = bytes.length + (bytes[bytes.length - 1] === DOT ? 1 : 2);
+  if (wire > DNS_MAX_NAME) return fail('bad-length', `name over ${DNS_MAX_NAME} bytes`);
+  return ok(labels, wire);
+}
+
 /** The unescaped text of each label (for grammar checks on a label, e.g. an SPS instance name). */
 export function splitDnsName(name: string): string[] | undefined {
   const labels = dnsNameToLabels(name);
@@ -94,11 +118,20 @@ export function joinDnsName(labels: readonly string[]): string {
   return labelsToDnsName(labels.map((l) => Buffer.from(l, 'utf8')));
 }
 
+// Names repeat (every query and record of a host names it): keys are remembered, up to a bound.
+const KEY_CACHE_LIMIT = 4096;
+const keyCache = new Map<string, string>();
+
 /** DNS compares names ASCII-case-insensitively (RFC 4343); use this as a map key. */
 export function dnsNameKey(name: string): string {
+  let key = keyCache.get(name);
+  if (key !== undefined) return key;
   const labels = dnsNameToLabels(name);
   const canonical = labels.ok ? labelsToDnsName(labels.value) : name;
-  return canonical.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  key = canonical.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(name, key);
+  return key;
 }
 
 export function dnsNameEquals(a: string, b: string): boolean {
@@ -230,6 +263,7 @@ export function encodeDnsName(name: string): Buffer {
 
 const DECIMAL_OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const NIBBLE = /^[0-9a-fA-F]$/;
+const REVERSE_SUFFIX = /\.(in-addr|ip6)\.arpa\.?$/i;
 
 export interface ReverseAddress {
   readonly family: 4 | 6;
@@ -239,6 +273,7 @@ export interface ReverseAddress {
 
 /** The address a `d.c.b.a.in-addr.arpa` or 32-nibble `ip6.arpa` name stands for; undefined otherwise. */
 export function parseReverseName(name: string): ReverseAddress | undefined {
+  if (!REVERSE_SUFFIX.test(name)) return undefined; // most names are not: spare them the split
   const labels = splitDnsName(name);
   if (!labels) return undefined;
   const lower = labels.map((l) => l.toLowerCase());

@@ -217,6 +217,9 @@ export function emitRdata(
 
 /** The uncompressed RDATA bytes, e.g. to compare two records for identity. */
 export function canonicalRdata(data: DnsRdata): Buffer {
+  // the kinds without names are their bytes as they stand: no measuring pass
+  if (data.kind === 'a' || data.kind === 'aaaa') return addressBytes(data);
+  if (data.kind === 'raw') return Buffer.from(data.data);
   const buf = Buffer.alloc(emitRdata(data, undefined, 0));
   emitRdata(data, buf, 0);
   return buf;

@@ -27,6 +27,8 @@ export interface SleepProxyStart {
    * directory that the test can remount or fill between runs (see StateMount).
    */
   readonly mountsOf?: number;
+  /** Options for node itself, e.g. ['--cpu-prof'] (the bench's BENCH_PROFILE). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A `sleep-proxy` process and the JSON lines it prints. */
@@ -80,6 +82,7 @@ export async function startSleepProxy(
 ): Promise<SleepProxyProcess> {
   const ifnames = [options.ifname ?? 'eth0'].flat();
   const args = [
+    ...(options.nodeArgs ?? []),
     SLEEP_PROXY_CLI,
     ...ifnames.flatMap((i) => ['--interface', i]),
     '--state-dir',

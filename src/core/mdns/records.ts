@@ -21,9 +21,17 @@ export interface MdnsRecord {
 export const HOST_RECORD_TTL = 120;
 export const OTHER_RECORD_TTL = 4500;
 
+// Records are immutable (renames make new ones), so each one's key is computed once.
+const keys = new WeakMap<object, string>();
+
 /** Identity of a record: owner name (case-insensitive), type and RDATA bytes. */
 export function recordKey(r: { name: string; type: number; data: DnsRdata }): string {
-  return `${dnsNameKey(r.name)}/${r.type}/${canonicalRdata(r.data).toString('hex')}`;
+  let key = keys.get(r);
+  if (key === undefined) {
+    key = `${dnsNameKey(r.name)}/${r.type}/${canonicalRdata(r.data).toString('hex')}`;
+    keys.set(r, key);
+  }
+  return key;
 }
 
 /** Same owner name, type and RDATA (TTL and flags aside). */

@@ -47,6 +47,7 @@ import {
   toDnsRecord,
   typeMatches,
 } from './records';
+import type { Parsed } from '../../wire/result';
 import { Outbox } from './outbox';
 import { receiveMdns } from './receive';
 
@@ -63,6 +64,8 @@ const CONFLICT_BACKOFF_MS = 5000;
 const MULTICAST_RATE_MS = 1000;
 const PROBE_DEFENCE_RATE_MS = 250;
 const LEGACY_TTL_CAP = 10;
+/** Encoded replies kept (see MdnsResponder.replies): one per distinct answer, plenty for a LAN. */
+const ENCODED_REPLIES = 1024;
 /** Keep replies inside one Ethernet frame (1500 - IPv6 40 - UDP 8). */
 const MAX_MESSAGE = 1452;
 
@@ -101,6 +104,9 @@ export type GroupPhase = 'probing' | 'announcing' | 'established';
 
 interface Group {
   records: MdnsRecord[];
+  /** recordKey of each record, and the unique owner names (key -> name): derived from `records`. */
+  keys: Set<string>;
+  uniqueNames: Map<string, string>;
   readonly options: PublishOptions;
   phase: GroupPhase;
   probesSent: number;
@@ -125,6 +131,10 @@ const RESPONSE_FLAGS = dnsFlags({ qr: true, aa: true });
 export class MdnsResponder {
   private readonly groups = new Map<string, Group>();
   private readonly lastMulticast = new Map<string, number>();
+  /** Answerable records (groups past probing) by owner name key, deduplicated; rebuilt after a change. */
+  private answerIndex: Map<string, MdnsRecord[]> | undefined;
+  /** Replies (ID 0, no question) by the records they carry, encoded once while the groups stand still. */
+  private readonly encoded = new Map<string, Buffer[]>();
   private readonly outgoing = new Outbox<MdnsOutgoing>();
   private readonly events = new Outbox<ResponderEvent>();
   private conflictTimes: number[] = [];
@@ -145,8 +155,9 @@ export class MdnsResponder {
     const needsProbe = options.probe && records.some((r) => r.unique);
     const delay =
       needsProbe && this.options.random ? Math.floor(this.options.random() * PROBE_INTERVAL_MS) : 0;
+    this.changed();
     this.groups.set(group, {
-      records: [...records],
+      ...derived(records),
       options,
       phase: needsProbe ? 'probing' : 'announcing',
       probesSent: 0,
@@ -160,6 +171,7 @@ export class MdnsResponder {
     const g = this.groups.get(group);
     if (!g) return;
     this.groups.delete(group);
+    this.changed();
     if (options.goodbye && this.wasAnnounced(g)) this.sendGoodbyes(group, g.records);
     this.events.push({ kind: 'withdrawn', group });
   }
@@ -191,8 +203,9 @@ export class MdnsResponder {
     }
   }
 
-  handlePacket(bytes: Buffer, from: MdnsSource, now: number): void {
-    const msg = receiveMdns(bytes, this.stats);
+  /** `parsed`: the packet already parsed by the caller, to spare a second parse. */
+  handlePacket(bytes: Buffer, from: MdnsSource, now: number, parsed?: Parsed<ParsedDnsMessage>): void {
+    const msg = receiveMdns(bytes, this.stats, parsed);
     if (!msg) return;
     if (dnsOpcode(msg.flags) !== DnsOpcode.QUERY) return;
     if (isDnsResponse(msg.flags)) this.checkConflicts(msg, now);
@@ -229,6 +242,7 @@ export class MdnsResponder {
         return;
       }
       g.phase = 'announcing';
+      this.changed();
       this.events.push({ kind: 'probed', group: name });
       g.due = due;
       return;
@@ -240,11 +254,7 @@ export class MdnsResponder {
         this.events.push({ kind: 'announced', group: name });
         return;
       }
-      this.multicast(
-        g.records.map((r) => toDnsRecord(r)),
-        [],
-        due,
-      );
+      this.multicast(g.records, [], due);
       g.announcementsSent++;
       g.due =
         g.announcementsSent >= g.options.announcements
@@ -255,14 +265,8 @@ export class MdnsResponder {
     g.due = undefined;
   }
 
-  private uniqueNames(g: Group): Map<string, string> {
-    const names = new Map<string, string>();
-    for (const r of g.records) if (r.unique) names.set(dnsNameKey(r.name), r.name);
-    return names;
-  }
-
   private sendProbe(g: Group): void {
-    const questions: DnsQuestion[] = [...this.uniqueNames(g).values()].map((name) => ({
+    const questions: DnsQuestion[] = [...g.uniqueNames.values()].map((name) => ({
       name,
       type: DnsType.ANY,
       class: DnsClass.IN,
@@ -279,10 +283,9 @@ export class MdnsResponder {
   }
 
   private sendGoodbyes(group: string, records: readonly MdnsRecord[]): void {
-    const stillOwned = new Set<string>();
-    for (const [name, g] of this.groups)
-      if (name !== group) for (const r of g.records) stillOwned.add(recordKey(r));
-    const bye = records.filter((r) => !stillOwned.has(recordKey(r))).map((r) => toDnsRecord(r, { ttl: 0 }));
+    const others = [...this.groups].filter(([name]) => name !== group).map(([, g]) => g.keys);
+    const stillOwned = (key: string) => others.some((keys) => keys.has(key));
+    const bye = records.filter((r) => !stillOwned(recordKey(r))).map((r) => toDnsRecord(r, { ttl: 0 }));
     if (bye.length > 0) this.pushMessages('multicast', 0, [], bye, []);
   }
 
@@ -290,9 +293,11 @@ export class MdnsResponder {
 
   private checkConflicts(msg: ParsedDnsMessage, now: number): void {
     const theirs = [...msg.answers, ...msg.additionals].filter((r) => r.ttl > 0);
+    const theirNames = theirs.map((r) => dnsNameKey(r.name));
     for (const [name, g] of this.groups) {
-      const unique = this.uniqueNames(g);
-      const ownKeys = new Set(g.records.map(recordKey));
+      const unique = g.uniqueNames;
+      if (!theirNames.some((key) => unique.has(key))) continue;
+      const ownKeys = g.keys;
       // A responder that sends one of our records under a name is a cooperating one on the same host
       // (avahi next to Node-RED publishing the same host name and address, plus its AAAA): not a rival.
       const shared = new Set(theirs.filter((r) => ownKeys.has(recordKey(r))).map((r) => dnsNameKey(r.name)));
@@ -326,11 +331,12 @@ export class MdnsResponder {
     this.events.push({ kind: 'conflict', group, name, phase });
     if (phase === 'probing') {
       const to = conflictRename(name);
-      g.records = renameRecords(g.records, name, to);
+      Object.assign(g, derived(renameRecords(g.records, name, to)));
       this.events.push({ kind: 'renamed', group, from: name, to });
     }
     this.conflictTimes = [...this.conflictTimes.filter((t) => t > now - CONFLICT_WINDOW_MS), now];
     g.phase = 'probing';
+    this.changed();
     g.probesSent = 0;
     g.announcementsSent = 0;
     g.due = now + (this.conflictTimes.length >= CONFLICT_BURST ? CONFLICT_BACKOFF_MS : 0);
@@ -341,7 +347,7 @@ export class MdnsResponder {
     if (msg.authorities.length === 0) return;
     for (const g of this.groups.values()) {
       if (g.phase !== 'probing' || g.probesSent === 0) continue;
-      for (const key of this.uniqueNames(g).keys()) {
+      for (const key of g.uniqueNames.keys()) {
         const theirs = msg.authorities.filter((r) => dnsNameKey(r.name) === key);
         if (theirs.length === 0) continue;
         const ours = g.records.filter((r) => r.unique && dnsNameKey(r.name) === key);
@@ -356,26 +362,36 @@ export class MdnsResponder {
 
   // --- answering --------------------------------------------------------------------------------------
 
-  private answerable(): MdnsRecord[] {
+  /** The groups changed: what was derived from them is stale. */
+  private changed(): void {
+    this.answerIndex = undefined;
+    this.encoded.clear();
+  }
+
+  /** What may be answered, by owner name key: records of groups past probing, each once. */
+  private answerable(): Map<string, MdnsRecord[]> {
+    if (this.answerIndex) return this.answerIndex;
     const seen = new Set<string>();
-    const out: MdnsRecord[] = [];
+    const index = new Map<string, MdnsRecord[]>();
     for (const g of this.groups.values()) {
       if (g.phase === 'probing') continue;
       for (const r of g.records) {
         const key = recordKey(r);
-        if (!seen.has(key)) {
-          seen.add(key);
-          out.push(r);
-        }
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const name = dnsNameKey(r.name);
+        const named = index.get(name);
+        if (named) named.push(r);
+        else index.set(name, [r]);
       }
     }
-    return out;
+    return (this.answerIndex = index);
   }
 
   private answer(msg: ParsedDnsMessage, from: MdnsSource, now: number): void {
     if (msg.questions.length === 0) return;
     const pool = this.answerable();
-    if (pool.length === 0) return;
+    if (pool.size === 0) return;
     const legacy = from.port !== MDNS_PORT;
     const known = new Map<string, ParsedDnsRecord>(msg.answers.map((r) => [recordKey(r), r]));
     const isProbe = msg.authorities.length > 0;
@@ -383,9 +399,8 @@ export class MdnsResponder {
     const unicast: MdnsRecord[] = [];
     for (const q of msg.questions) {
       if (q.class !== DnsClass.IN && q.class !== DnsClass.ANY) continue;
-      const key = dnsNameKey(q.name);
-      for (const r of pool) {
-        if (dnsNameKey(r.name) !== key || !typeMatches(q.type, r.type)) continue;
+      for (const r of pool.get(dnsNameKey(q.name)) ?? []) {
+        if (!typeMatches(q.type, r.type)) continue;
         const k = known.get(recordKey(r));
         if (k && k.ttl >= r.ttl / 2) continue;
         (legacy || (q.qu && this.multicastRecently(r, now)) ? unicast : multicast).push(r);
@@ -399,11 +414,7 @@ export class MdnsResponder {
     const ucast = dedupe(unicast);
     if (mcast.length > 0) {
       this.stats.answered++;
-      this.multicast(
-        mcast.map((r) => toDnsRecord(r)),
-        this.additionals(mcast, pool).map((r) => toDnsRecord(r)),
-        now,
-      );
+      this.multicast(mcast, this.additionals(mcast, pool), now);
     }
     if (ucast.length > 0) {
       this.stats.answered++;
@@ -414,13 +425,7 @@ export class MdnsResponder {
           toDnsRecord(r, { ttl: Math.min(r.ttl, LEGACY_TTL_CAP), cacheFlush: false });
         this.pushMessages(to, msg.id, msg.questions, ucast.map(capped), extra.map(capped));
       } else {
-        this.pushMessages(
-          to,
-          0,
-          [],
-          ucast.map((r) => toDnsRecord(r)),
-          extra.map((r) => toDnsRecord(r)),
-        );
+        for (const data of this.replies(ucast, extra)) this.outgoing.push({ data, to });
       }
     }
   }
@@ -432,13 +437,15 @@ export class MdnsResponder {
   }
 
   /** RFC 6763 §12: what a querier will want next, minus what is already answered. */
-  private additionals(answers: readonly MdnsRecord[], pool: readonly MdnsRecord[]): MdnsRecord[] {
+  private additionals(
+    answers: readonly MdnsRecord[],
+    pool: ReadonlyMap<string, readonly MdnsRecord[]>,
+  ): MdnsRecord[] {
     const inAnswers = new Set(answers.map(recordKey));
     const out = new Map<string, MdnsRecord>();
     const addNamed = (name: string, types: readonly number[]) => {
-      const key = dnsNameKey(name);
-      for (const r of pool) {
-        if (dnsNameKey(r.name) === key && types.includes(r.type)) {
+      for (const r of pool.get(dnsNameKey(name)) ?? []) {
+        if (types.includes(r.type)) {
           const k = recordKey(r);
           if (!inAnswers.has(k) && !out.has(k)) {
             out.set(k, r);
@@ -455,12 +462,26 @@ export class MdnsResponder {
     return [...out.values()];
   }
 
-  private multicast(answers: DnsRecord[], additionals: DnsRecord[], now: number): void {
+  private multicast(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[], now: number): void {
     for (const r of answers) this.lastMulticast.set(recordKey(r), now);
-    this.pushMessages('multicast', 0, [], answers, additionals);
+    for (const data of this.replies(answers, additionals)) this.outgoing.push({ data, to: 'multicast' });
   }
 
-  /** Splits answers over as many messages as needed; additionals ride along where they fit. */
+  /** The messages carrying `answers` and `additionals`, each set encoded once (answers repeat). */
+  private replies(answers: readonly MdnsRecord[], additionals: readonly MdnsRecord[]): Buffer[] {
+    const keyOf = (records: readonly MdnsRecord[]) =>
+      records.map((r) => `${recordKey(r)}/${r.ttl}/${r.unique}`).join('|');
+    const key = `${keyOf(answers)}#${keyOf(additionals)}`;
+    let messages = this.encoded.get(key);
+    if (!messages) {
+      const wire = (r: MdnsRecord) => toDnsRecord(r);
+      messages = this.encodeMessages(0, [], answers.map(wire), additionals.map(wire));
+      if (this.encoded.size >= ENCODED_REPLIES) this.encoded.clear();
+      this.encoded.set(key, messages);
+    }
+    return messages;
+  }
+
   private pushMessages(
     to: MdnsDestination,
     id: number,
@@ -468,6 +489,18 @@ export class MdnsResponder {
     answers: readonly DnsRecord[],
     additionals: readonly DnsRecord[],
   ): void {
+    for (const data of this.encodeMessages(id, questions, answers, additionals))
+      this.outgoing.push({ data, to });
+  }
+
+  /** Splits answers over as many messages as needed; additionals ride along where they fit. */
+  private encodeMessages(
+    id: number,
+    questions: readonly DnsQuestion[],
+    answers: readonly DnsRecord[],
+    additionals: readonly DnsRecord[],
+  ): Buffer[] {
+    const out: Buffer[] = [];
     const build = (a: readonly DnsRecord[], x: readonly DnsRecord[]): DnsMessageRepr => ({
       id,
       flags: RESPONSE_FLAGS,
@@ -477,12 +510,15 @@ export class MdnsResponder {
       additionals: x,
     });
     const encode = (m: DnsMessageRepr) => encodeDnsMessage(m, { compress: true, mdns: true });
+    // The common case first: everything in one message, encoded once.
+    const whole = encode(build(answers, additionals));
+    if (whole.length <= MAX_MESSAGE) return [whole];
     let batch: DnsRecord[] = [];
     const flush = (extra: readonly DnsRecord[]) => {
       if (batch.length === 0) return;
       const fitting: DnsRecord[] = [];
       for (const r of extra) if (encode(build(batch, [...fitting, r])).length <= MAX_MESSAGE) fitting.push(r);
-      this.outgoing.push({ data: encode(build(batch, fitting)), to });
+      out.push(encode(build(batch, fitting)));
       batch = [];
     };
     for (const r of answers) {
@@ -490,7 +526,14 @@ export class MdnsResponder {
       batch.push(r);
     }
     flush(additionals);
+    return out;
   }
+}
+
+function derived(records: readonly MdnsRecord[]): Pick<Group, 'records' | 'keys' | 'uniqueNames'> {
+  const uniqueNames = new Map<string, string>();
+  for (const r of records) if (r.unique) uniqueNames.set(dnsNameKey(r.name), r.name);
+  return { records: [...records], keys: new Set(records.map(recordKey)), uniqueNames };
 }
 
 function dedupe(records: readonly MdnsRecord[]): MdnsRecord[] {

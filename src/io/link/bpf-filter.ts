@@ -10,10 +10,12 @@
 // real NIC delivers under 60 bytes) is dropped even when a later matcher would have accepted it.
 //
 // Size: about one instruction per address in a set (IPv6 and MAC sets are tries that share equal
-// prefixes and suffixes, see emitSet). Measured with sleepers of one IPv4, one ULA and one
-// link-local IPv6 address and a MAC in ARP+NDP+TCP-SYN+source-MAC matchers: ~8 instructions per
-// sleeper, 250 sleepers (Apple's cap) = 2094 instructions. Limits: BPF_MAXINSNS = 4096 (about 490
-// such sleepers; beyond it compileFilter throws RangeError), and the kernel charges the program,
+// prefixes and suffixes, see emitSet; a run of three or more consecutive values is one range test).
+// Measured with sleepers of one IPv4, one ULA and one link-local IPv6 address and a MAC in
+// ARP+NDP+TCP-SYN+source-MAC matchers, all scattered: ~8 instructions per sleeper, 250 sleepers
+// (Apple's cap) = 2094 instructions. Limits: BPF_MAXINSNS = 4096 (about 490 such sleepers; beyond
+// it the sets are matched coarsely, see Coarsening: 1,000 scattered sleepers fit, some frames for
+// unproxied neighbours get through and are dropped in JavaScript), and the kernel charges the program,
 // converted to eBPF, against net.core.optmem_max: with the old default of 20480 bytes programs up
 // to about 2150 instructions attach, but an in-place replacement needs old + new to fit, which
 // LinkSocket.setFilter works around (see there). Newer kernels default to 131072.
@@ -21,6 +23,9 @@ import { ipv4ToBytes, ipv6ToBytes, macToBytes } from '../../wire/address';
 import {
   BPF_B,
   BPF_H,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
   BPF_K,
   BPF_LD,
   BPF_MEM,
@@ -28,6 +33,7 @@ import {
   BPF_ST,
   BPF_W,
   BpfAssembler,
+  BPF_MAXINSNS,
   type BpfLabel,
   type BpfProgram,
   bpfStmt,
@@ -130,12 +136,50 @@ export const acceptAll = (snapLength = DEFAULT_SNAP_LENGTH): BpfProgram => [
 export const dropAll = (): BpfProgram => [bpfStmt(BPF_RET | BPF_K, 0)];
 
 /**
+ * How exactly the address and MAC sets are matched. Exact: every value (runs of three or more
+ * consecutive values as one range test). Coarser, when the exact program would not fit in 4096
+ * instructions: multi-word values (IPv6, MAC) compared by their last 4 bytes only, and values less
+ * than `gap` apart merged into one range. A coarse filter lets through some frames for addresses
+ * nobody proxies; the engine looks every frame up and ignores those.
+ */
+interface Coarsening {
+  readonly gap: number;
+  readonly tailOnly: boolean;
+}
+
+const EXACT: Coarsening = { gap: 0, tailOnly: false };
+// Tried in order until the program fits; the last one makes each set one range, which always does.
+const COARSENINGS: readonly Coarsening[] = [
+  EXACT,
+  ...[0, 4, 8, 12, 16, 20, 24, 28, 32].map((bits) => ({ gap: 2 ** bits - 1, tailOnly: true })),
+];
+
+/**
  * A program accepting a frame when any matcher matches (in order; the first match decides the
  * snap length) and dropping every other frame. Empty sets match nothing; no matchers: drop all.
- * Throws TypeError on an unparsable address and RangeError when the program would exceed 4096
- * instructions.
+ * Throws TypeError on an unparsable address. A program that would exceed 4096 instructions
+ * (about 600 sleepers with an IPv4, a ULA, a link-local address and a MAC each, fewer when their
+ * addresses are scattered) matches the address and MAC sets coarsely instead (see Coarsening).
  */
 export function compileFilter(matchers: readonly LinkMatcher[], options: FilterOptions = {}): BpfProgram {
+  for (const coarse of COARSENINGS.slice(0, -1)) {
+    const asm = emitProgram(matchers, options, coarse);
+    // Trampolines only add: a program already over the limit before them is not worth assembling.
+    if (asm.length > BPF_MAXINSNS) continue;
+    try {
+      return asm.assemble();
+    } catch (error) {
+      if (!(error instanceof RangeError) || !/length/.test(error.message)) throw error;
+    }
+  }
+  return emitProgram(matchers, options, COARSENINGS[COARSENINGS.length - 1]).assemble();
+}
+
+function emitProgram(
+  matchers: readonly LinkMatcher[],
+  options: FilterOptions,
+  coarse: Coarsening,
+): BpfAssembler {
   const asm = new BpfAssembler();
   const accepts = new Map<number, BpfLabel>();
   const acceptFor = (matcher: LinkMatcher): BpfLabel => {
@@ -149,12 +193,12 @@ export function compileFilter(matchers: readonly LinkMatcher[], options: FilterO
   const drop = asm.label();
   matchers.forEach((matcher, i) => {
     const next = i === matchers.length - 1 ? drop : asm.label();
-    emitMatcher(asm, matcher, acceptFor(matcher), next);
+    emitMatcher(asm, matcher, acceptFor(matcher), next, coarse);
     if (next !== drop) asm.place(next);
   });
   for (const [snap, label] of accepts) asm.place(label).ret(snap);
   asm.place(drop).ret(0);
-  return asm.assemble();
+  return asm;
 }
 
 function checkSnap(snap: number): number {
@@ -163,7 +207,13 @@ function checkSnap(snap: number): number {
   return snap;
 }
 
-function emitMatcher(asm: BpfAssembler, matcher: LinkMatcher, accept: BpfLabel, fail: BpfLabel): void {
+function emitMatcher(
+  asm: BpfAssembler,
+  matcher: LinkMatcher,
+  accept: BpfLabel,
+  fail: BpfLabel,
+  coarse: Coarsening,
+): void {
   switch (matcher.kind) {
     case 'ethertype':
       if (matcher.types.length === 0) return void asm.goto(fail);
@@ -175,14 +225,14 @@ function emitMatcher(asm: BpfAssembler, matcher: LinkMatcher, accept: BpfLabel, 
         fail,
       );
     case 'source-mac':
-      return emitSet(asm, MAC_WORDS, matcher.macs.map(macWords), accept, fail);
+      return emitSet(asm, MAC_WORDS, matcher.macs.map(macWords), accept, fail, coarse);
     case 'arp':
-      return emitArp(asm, matcher, accept, fail);
+      return emitArp(asm, matcher, accept, fail, coarse);
     case 'ndp':
-      return emitNdp(asm, matcher, accept, fail);
+      return emitNdp(asm, matcher, accept, fail, coarse);
     case 'tcp':
     case 'udp':
-      return emitIp(asm, matcher, accept, fail);
+      return emitIp(asm, matcher, accept, fail, coarse);
   }
 }
 
@@ -191,20 +241,29 @@ function emitArp(
   { addresses, field = 'target' }: ArpMatcher,
   accept: BpfLabel,
   fail: BpfLabel,
+  coarse: Coarsening,
 ): void {
   const values = addresses.map((a) => [ipv4Word(a)]);
   if (values.length === 0) return void asm.goto(fail);
   asm.ldAbs(BPF_H, ETHERTYPE_OFFSET).jeq(ETHERTYPE_ARP, undefined, fail);
-  if (field === 'sender') return emitSet(asm, [{ size: BPF_W, offset: ARP_SENDER_IP }], values, accept, fail);
-  if (field === 'target') return emitSet(asm, [{ size: BPF_W, offset: ARP_TARGET_IP }], values, accept, fail);
+  const sender = [{ size: BPF_W, offset: ARP_SENDER_IP }];
+  const target = [{ size: BPF_W, offset: ARP_TARGET_IP }];
+  if (field === 'sender') return emitSet(asm, sender, values, accept, fail, coarse);
+  if (field === 'target') return emitSet(asm, target, values, accept, fail, coarse);
   // Sender first, as tcpdump's "arp host": it comes first in the frame (see the header on runts).
   const tryTarget = asm.label();
-  emitSet(asm, [{ size: BPF_W, offset: ARP_SENDER_IP }], values, accept, tryTarget);
+  emitSet(asm, sender, values, accept, tryTarget, coarse);
   asm.place(tryTarget);
-  emitSet(asm, [{ size: BPF_W, offset: ARP_TARGET_IP }], values, accept, fail);
+  emitSet(asm, target, values, accept, fail, coarse);
 }
 
-function emitNdp(asm: BpfAssembler, matcher: NdpMatcher, accept: BpfLabel, fail: BpfLabel): void {
+function emitNdp(
+  asm: BpfAssembler,
+  matcher: NdpMatcher,
+  accept: BpfLabel,
+  fail: BpfLabel,
+  coarse: Coarsening,
+): void {
   const targets = matcher.targets.map(ipv6Words);
   const types = matcher.types ?? [ICMPV6_NEIGHBOR_SOLICITATION, ICMPV6_NEIGHBOR_ADVERTISEMENT];
   if (targets.length === 0 || types.length === 0) return void asm.goto(fail);
@@ -224,13 +283,26 @@ function emitNdp(asm: BpfAssembler, matcher: NdpMatcher, accept: BpfLabel, fail:
   if (matcher.field === 'either') {
     // Source first: it comes first in the frame (see the header on runts).
     const tryTarget = asm.label();
-    emitSet(asm, ipv6WordsAt(IPV6_SOURCE), targets, accept, tryTarget);
+    emitSet(asm, ipv6WordsAt(IPV6_SOURCE), targets, accept, tryTarget, coarse);
     asm.place(tryTarget);
   }
-  emitSet(asm, ipv6WordsAt(matcher.field === 'source' ? IPV6_SOURCE : NDP_TARGET), targets, accept, fail);
+  emitSet(
+    asm,
+    ipv6WordsAt(matcher.field === 'source' ? IPV6_SOURCE : NDP_TARGET),
+    targets,
+    accept,
+    fail,
+    coarse,
+  );
 }
 
-function emitIp(asm: BpfAssembler, matcher: IpMatcher, accept: BpfLabel, fail: BpfLabel): void {
+function emitIp(
+  asm: BpfAssembler,
+  matcher: IpMatcher,
+  accept: BpfLabel,
+  fail: BpfLabel,
+  coarse: Coarsening,
+): void {
   const v4 = matcher.destinations.filter((a) => !a.includes(':')).map((a) => [ipv4Word(a)]);
   const v6 = matcher.destinations.filter((a) => a.includes(':')).map(ipv6Words);
   const protocol = matcher.kind === 'tcp' ? IP_PROTOCOL_TCP : IP_PROTOCOL_UDP;
@@ -243,7 +315,7 @@ function emitIp(asm: BpfAssembler, matcher: IpMatcher, accept: BpfLabel, fail: B
     asm.ldAbs(BPF_H, ETHERTYPE_OFFSET).jeq(ETHERTYPE_IPV4, undefined, tryV6);
     asm.ldAbs(BPF_B, IPV4_PROTOCOL).jeq(protocol, undefined, tryV6);
     const addressed = transportChecks ? asm.label() : accept;
-    emitSet(asm, [{ size: BPF_W, offset: IPV4_DESTINATION }], v4, addressed, tryV6);
+    emitSet(asm, [{ size: BPF_W, offset: IPV4_DESTINATION }], v4, addressed, tryV6, coarse);
     if (transportChecks) {
       asm.place(addressed);
       // Only the first fragment carries the transport header.
@@ -257,7 +329,7 @@ function emitIp(asm: BpfAssembler, matcher: IpMatcher, accept: BpfLabel, fail: B
     asm.ldAbs(BPF_H, ETHERTYPE_OFFSET).jeq(ETHERTYPE_IPV6, undefined, fail);
     asm.ldAbs(BPF_B, IPV6_NEXT_HEADER).jeq(protocol, undefined, fail);
     const addressed = transportChecks ? asm.label() : accept;
-    emitSet(asm, ipv6WordsAt(IPV6_DESTINATION), v6, addressed, fail);
+    emitSet(asm, ipv6WordsAt(IPV6_DESTINATION), v6, addressed, fail, coarse);
     if (transportChecks) {
       asm.place(addressed);
       emitTransport(asm, 'absolute', ports, synOnly, accept, fail);
@@ -314,11 +386,18 @@ function emitSet(
   values: readonly number[][],
   accept: BpfLabel,
   fail: BpfLabel,
+  coarse: Coarsening = EXACT,
 ): void {
   if (values.length === 0) return void asm.goto(fail);
+  if (loads.length > 1 && coarse.tailOnly) {
+    // the last 4 bytes of each value, loaded as one word (the loads are contiguous)
+    const width = loads.reduce((n, l) => n + loadBytes(l), 0);
+    const tail: Load = { size: BPF_W, offset: loads[0].offset + width - 4 };
+    return emitSet(asm, [tail], values.map(tailWord(loads)), accept, fail, coarse);
+  }
   if (loads.length === 1) {
     emitLoad(asm, loads[0]);
-    emitChain(asm, uniqueHeads(values), () => accept, fail);
+    emitLeafChain(asm, uniqueHeads(values), accept, fail, coarse.gap);
     return;
   }
   // Loaded last to first, so that A holds word 0 when the trie starts.
@@ -339,7 +418,7 @@ function emitTrie(
   emitted: Map<string, BpfLabel>,
 ): void {
   if (level > 0) asm.stmt(BPF_LD | BPF_MEM, level);
-  if (level === depth - 1) return emitChain(asm, uniqueHeads(values), () => accept, fail);
+  if (level === depth - 1) return emitLeafChain(asm, uniqueHeads(values), accept, fail, 0);
   const groups = new Map<number, number[][]>();
   for (const [head, ...tail] of values) groups.set(head, [...(groups.get(head) ?? []), tail]);
   const pending: [BpfLabel, number[][]][] = [];
@@ -372,6 +451,50 @@ function emitChain(
 ): void {
   heads.forEach((head, i) => asm.jeq(head, target(head), i === heads.length - 1 ? fail : undefined));
 }
+
+/**
+ * A test of A against `heads`, all leading to `accept`: runs of three or more values at most
+ * `gap` + 1 apart become one range test (two instructions), the rest a jeq each, in their order.
+ */
+function emitLeafChain(
+  asm: BpfAssembler,
+  heads: readonly number[],
+  accept: BpfLabel,
+  fail: BpfLabel,
+  gap: number,
+): void {
+  const sorted = [...heads].sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const v of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && v - run[run.length - 1] <= gap + 1) run.push(v);
+    else runs.push([v]);
+  }
+  if (runs.every((run) => run.length < 3)) return emitChain(asm, heads, () => accept, fail);
+  runs.forEach((run, i) => {
+    const next = i === runs.length - 1 ? fail : asm.label();
+    if (run.length < 3) emitChain(asm, run, () => accept, next);
+    else {
+      asm.jump(BPF_JMP | BPF_JGT | BPF_K, run[run.length - 1], next);
+      asm.jump(BPF_JMP | BPF_JGE | BPF_K, run[0], accept, next);
+    }
+    if (next !== fail) asm.place(next);
+  });
+}
+
+const loadBytes = (load: Load): number => (load.size === BPF_W ? 4 : load.size === BPF_H ? 2 : 1);
+
+/** The last 4 bytes of a multi-word value as one unsigned word. */
+const tailWord =
+  (loads: readonly Load[]) =>
+  (value: readonly number[]): number[] => {
+    let tail = 0;
+    loads.forEach((load, i) => {
+      const bits = loadBytes(load) * 8;
+      tail = ((tail * 2 ** bits) % 2 ** 32) + value[i];
+    });
+    return [tail];
+  };
 
 const uniqueHeads = (values: readonly number[][]): number[] => [...new Set(values.map((v) => v[0]))];
 

@@ -26,6 +26,8 @@ export interface WakeOn {
   readonly wakeMac: string;
   /** The epoch after waking. */
   readonly seq: number;
+  /** How long the host takes to wake after the magic packet (default: as fast as it can). */
+  readonly afterMs?: number;
 }
 
 /** Arms the wake: the first magic packet for `wakeMac` wakes the host; emits 'woke' with the time. */
@@ -42,8 +44,10 @@ export function sleepUntilMagicPacket(owner: WakeOn): void {
 
 async function wake(owner: WakeOn): Promise<void> {
   const magicAt = Date.now();
+  if (owner.afterMs) await new Promise((resolve) => setTimeout(resolve, owner.afterMs));
   await run('nft', ['delete', 'table', 'netdev', 'sps_sleep']);
-  const announcement = encodeOwnerAnnouncement({ owner: { version: 0, ...owner } });
+  const { hostMac, wakeMac, seq } = owner;
+  const announcement = encodeOwnerAnnouncement({ owner: { version: 0, hostMac, wakeMac, seq } });
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   await new Promise<void>((resolve) => socket.bind(5353, resolve));
   await new Promise<void>((resolve, reject) =>
