@@ -41,17 +41,12 @@ describe('the sleep-proxy command on two segments', { skip: lanUnavailableReason
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  test('one engine per interface; the missing one is reported on stderr', async () => {
+  test('one engine per interface; the missing one is waited for, and says why', async () => {
     for (const ifname of ['eth-a', 'eth-b'])
       await proxy.event('started', 5000, (l) => l.interface === ifname);
-    const errors = proxy.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { error?: string; interface?: string });
-    assert.deepEqual(
-      errors.filter((e) => e.error).map((e) => e.interface),
-      ['nosuch0'],
-    );
+    // A missing interface may still come (hotplug, a late USB NIC): it is supervised, not fatal.
+    const waiting = await proxy.event('waiting', 5000, (l) => l.interface === 'nosuch0');
+    assert.match(String(waiting.why), /nosuch0/);
   });
 
   test('a sleeper registers on each segment; each event names its interface; list has both', async () => {
