@@ -35,7 +35,7 @@ describe(
     const stateDir = mkdtempSync(join(tmpdir(), 'sps-state-dir-'));
     const journal = join(stateDir, 'registry-eth0.journal');
     const startProxy = () =>
-      startSleepProxy(lan.host('proxy'), { stateDir, port: PORT, mountsOf: mount.pid });
+      startSleepProxy(lan.host('proxy'), { stateDir, port: PORT, mountsOf: mount.pid, keepOnExit: true });
     let id = 0x7000;
 
     /**

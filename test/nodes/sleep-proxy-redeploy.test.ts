@@ -47,7 +47,8 @@ describe('100 redeploys of a sleep proxy flow', { skip: lanUnavailableReason() }
   test('no leaked fds, AF_PACKET sockets, handles or timers', async (t) => {
     await deploy();
     const first = await settled();
-    assert.equal(first.packetSockets, 1, 'the link socket');
+    // the link socket, and the native answerer's (one per CPU)
+    assert.ok(first.packetSockets >= 1, 'the link socket');
     for (let i = 0; i < REDEPLOYS; i++) await deploy();
     const last = await settled();
     t.diagnostic(
