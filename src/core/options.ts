@@ -65,6 +65,9 @@ export interface RegistrationOutcome {
   readonly reply?: Buffer;
   readonly accepted: boolean;
   readonly reason?: string;
+  /** Accepted: the owner's host MAC, and whether the engine held nothing for it before. */
+  readonly hostMac?: string;
+  readonly newHost?: boolean;
 }
 
 /** The outcome of SleepProxy.registerHost. */

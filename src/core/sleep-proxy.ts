@@ -142,7 +142,8 @@ export class SleepProxy {
     }
     const reg = parsed.value;
     if (reg.owner.hostMac === this.mac) return this.ignored('own-mac');
-    const held = this.registry.get(reg.owner.hostMac)?.claims.keys() ?? [];
+    const existing = this.registry.get(reg.owner.hostMac);
+    const held = existing?.claims.keys() ?? [];
     const proxied = reg.proxiedAddresses.map((a) => a.address);
     const verdict = this.gate.sender(from.address, reg.owner.hostMac, proxied, [...held]);
     if (verdict) return this.refused(this.counted(verdict), from, now, reg);
@@ -151,6 +152,8 @@ export class SleepProxy {
     return {
       reply: encodeRegistrationReply({ id: reg.id, rcode: DnsRcode.NOERROR, lease: admitted.granted }),
       accepted: true,
+      hostMac: reg.owner.hostMac,
+      newHost: existing === undefined,
     };
   }
 
@@ -769,11 +772,6 @@ export class SleepProxy {
       this.handBack(s);
       this.remove(s, now);
     }
-  }
-
-  /** Whether the engine holds a sleeper with this host MAC. */
-  holds(hostMac: string): boolean {
-    return this.registry.get(hostMac) !== undefined;
   }
 
   list(_now = 0): SleeperView[] {

@@ -39,7 +39,6 @@ import { parseDnsMessage } from '../wire/dns';
 import { encodeUdpFrame } from '../wire/frame';
 import { BROADCAST_MAC, isIpv4 } from '../wire/address';
 import type { SpsNameRepr } from '../wire/sps-name';
-import { parseRegistration } from '../wire/sps-registration';
 import type { AllowList } from './allow-list';
 import { captureMatchers, unicastMdns } from './capture-filter';
 import { sleeperMdnsRecords, spsAdvertisement } from './mdns-records';
@@ -370,9 +369,6 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
   ): void {
     // Not durable, not answered: silence, so the client registers with another proxy.
     if (this.store.problem) return void this.unstored++;
-    const parsed = parseRegistration(data);
-    const hostMac = parsed.ok ? parsed.value.owner.hostMac : undefined;
-    const known = hostMac !== undefined && this.engine.holds(hostMac);
     const outcome = this.engine.handleRegistration(data, from, Date.now());
     const persisted = this.pump();
     if (!outcome.reply) return;
@@ -384,7 +380,8 @@ export class SleepProxyService extends EventEmitter<ServiceEvents> {
       () => {
         this.unstored++;
         // the client will look elsewhere: a new sleeper we could not store is not ours to proxy
-        if (!known && hostMac && outcome.accepted && !this.closed) this.release(hostMac);
+        const { hostMac, newHost } = outcome;
+        if (newHost && hostMac && !this.closed) this.release(hostMac);
       },
     );
   }
