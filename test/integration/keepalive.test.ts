@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseFrame, type Frame } from '../../src/wire/frame';
 import type { KeepaliveRepr } from '../../src/wire/sps-keepalive';
+import { parseMagicPacket } from '../../src/wire/wol';
 import { parseRegistrationReply } from '../../src/wire/sps-registration';
 import { JsonLinesProcess } from '../support/json-lines-process';
 import { capture, TestLan, toolUnavailableReason, type Capture, type LanHost } from '../support/lan';
@@ -158,6 +159,7 @@ describe(
     });
 
     test('data from the waker wakes the sleeper, and the same session goes on without a reset', async () => {
+      const onSleeper = await capture(sleeper, 'ether proto 0x0842');
       client.send('send wake-up');
       const wake = await proxy.event('wake', 5000);
       assert.deepEqual(wake.reason, {
@@ -166,6 +168,13 @@ describe(
         from: waker.ipv4,
         segment: 'data',
       });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const magic = parsePcap(await onSleeper.stop()).records.flatMap((r) => {
+        const f = parseFrame(r.data);
+        const packet = f.ok ? parseMagicPacket(f.value.eth.payload) : undefined;
+        return packet?.ok ? [packet.value.target] : [];
+      });
+      assert.ok(magic.includes(sleeper.mac), `magic packets on the sleeper's wire: ${JSON.stringify(magic)}`);
       await sleeper.wake();
       const reply = await client.next((l) => l.event === 'reply', 30_000);
       assert.equal(reply.text, 'wake-up', JSON.stringify(reply));
